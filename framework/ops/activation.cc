@@ -1,0 +1,99 @@
+#include "framework/ops/activation.h"
+
+#include "framework/ops/op_util.h"
+
+namespace siamese {
+namespace {
+
+using dnnl::algorithm;
+using EltwiseFwd = CachedPrimitive<dnnl::eltwise_forward::primitive_desc, dnnl::eltwise_forward>;
+using EltwiseBwd =
+    CachedPrimitive<dnnl::eltwise_backward::primitive_desc, dnnl::eltwise_backward>;
+
+// y = f(x), in x's layout.
+Tensor EltwiseForward(algorithm alg, float alpha, float beta, const Tensor& x) {
+  const dnnl::memory::desc& md = x.desc();
+  EltwiseFwd& p = PrimitiveCache::GetOrCreate<EltwiseFwd>(
+      PrimitiveKey("eltwise_fwd").Add(static_cast<int64_t>(alg)).Add(alpha).Add(beta).Add(md),
+      [&] {
+        dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
+        dnnl::eltwise_forward::primitive_desc pd(d, CpuEngine());
+        return EltwiseFwd{pd, dnnl::eltwise_forward(pd)};
+      });
+  Tensor y = Tensor::EmptyWithLayout(x.shape(), md);
+  Execute(p.prim, {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y.memory()}});
+  return y;
+}
+
+// dx = f'(x) * dy, in x's layout.
+Tensor EltwiseBackward(algorithm alg, float alpha, float beta, const Tensor& x,
+                       const Tensor& dy_any) {
+  const dnnl::memory::desc& md = x.desc();
+  Tensor dy = dy_any.ToLayout(md);
+  EltwiseBwd& p = PrimitiveCache::GetOrCreate<EltwiseBwd>(
+      PrimitiveKey("eltwise_bwd").Add(static_cast<int64_t>(alg)).Add(alpha).Add(beta).Add(md),
+      [&] {
+        dnnl::eltwise_forward::desc fd(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
+        dnnl::eltwise_forward::primitive_desc fpd(fd, CpuEngine());
+        dnnl::eltwise_backward::desc d(alg, md, md, alpha, beta);
+        dnnl::eltwise_backward::primitive_desc pd(d, CpuEngine(), fpd);
+        return EltwiseBwd{pd, dnnl::eltwise_backward(pd)};
+      });
+  Tensor dx = Tensor::EmptyWithLayout(x.shape(), md);
+  Execute(p.prim, {{DNNL_ARG_SRC, x.memory()},
+                   {DNNL_ARG_DIFF_DST, dy.memory()},
+                   {DNNL_ARG_DIFF_SRC, dx.memory()}});
+  return dx;
+}
+
+Variable Eltwise(const char* op, algorithm alg, float alpha, float beta, const Variable& x) {
+  Tensor y = EltwiseForward(alg, alpha, beta, x.value());
+  return RecordOp(op, {x}, y, [x, alg, alpha, beta](const Tensor& dy) {
+    x.AccumulateGrad(EltwiseBackward(alg, alpha, beta, x.value(), dy));
+  });
+}
+
+}  // namespace
+
+Variable Relu(const Variable& x) { return Eltwise("relu", algorithm::eltwise_relu, 0.f, 0.f, x); }
+
+Variable LeakyRelu(const Variable& x, float slope) {
+  return Eltwise("leaky_relu", algorithm::eltwise_relu, slope, 0.f, x);
+}
+
+Variable Gelu(const Variable& x, GeluApproximation approximation) {
+  return approximation == GeluApproximation::kErf
+             ? Eltwise("gelu_erf", algorithm::eltwise_gelu_erf, 0.f, 0.f, x)
+             : Eltwise("gelu_tanh", algorithm::eltwise_gelu_tanh, 0.f, 0.f, x);
+}
+
+Variable Tanh(const Variable& x) { return Eltwise("tanh", algorithm::eltwise_tanh, 0.f, 0.f, x); }
+
+Variable Sigmoid(const Variable& x) {
+  return Eltwise("sigmoid", algorithm::eltwise_logistic, 0.f, 0.f, x);
+}
+
+Variable Softplus(const Variable& x) {
+  return Eltwise("softplus", algorithm::eltwise_soft_relu, 0.f, 0.f, x);
+}
+
+Variable Exp(const Variable& x) { return Eltwise("exp", algorithm::eltwise_exp, 0.f, 0.f, x); }
+
+Variable Log(const Variable& x) { return Eltwise("log", algorithm::eltwise_log, 0.f, 0.f, x); }
+
+Variable Sqrt(const Variable& x) { return Eltwise("sqrt", algorithm::eltwise_sqrt, 0.f, 0.f, x); }
+
+Variable Square(const Variable& x) {
+  return Eltwise("square", algorithm::eltwise_square, 0.f, 0.f, x);
+}
+
+Variable Clamp(const Variable& x, float lo, float hi) {
+  SIAMESE_CHECK(lo <= hi) << "clamp: lo " << lo << " > hi " << hi;
+  return Eltwise("clamp", algorithm::eltwise_clip_v2, lo, hi, x);
+}
+
+Variable Affine(const Variable& x, float alpha, float beta) {
+  return Eltwise("affine", algorithm::eltwise_linear, alpha, beta, x);
+}
+
+}  // namespace siamese

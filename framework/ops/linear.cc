@@ -1,0 +1,229 @@
+#include "framework/ops/linear.h"
+
+#include <algorithm>
+
+#include "framework/ops/op_util.h"
+
+namespace siamese {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Linear (oneDNN inner_product).
+
+// The weight viewed with x's spatial dims ([O, C, H, W] for a 4-D x); the
+// bytes are those of the row-major [O, F] parameter.
+Shape WeightShapeFor(const Tensor& x, int64_t out) {
+  Shape s = x.shape();
+  s[0] = out;
+  return s;
+}
+
+struct IpFwd {
+  dnnl::inner_product_forward::primitive_desc pd;
+  dnnl::inner_product_forward prim;
+};
+
+IpFwd& LinearForwardPrimitive(const dnnl::memory::desc& src, const Shape& w_shape,
+                              bool has_bias) {
+  const int64_t out = w_shape[0];
+  return PrimitiveCache::GetOrCreate<IpFwd>(
+      PrimitiveKey("linear_fwd").Add(src).Add(w_shape).Add(static_cast<int64_t>(has_bias)), [&] {
+        dnnl::memory::desc w = AnyDesc(w_shape);
+        dnnl::memory::desc dst = AnyDesc({src.dims()[0], out});
+        auto d = has_bias ? dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_training,
+                                                              src, w, PlainDesc({out}), dst)
+                          : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_training,
+                                                              src, w, dst);
+        dnnl::inner_product_forward::primitive_desc pd(d, CpuEngine());
+        return IpFwd{pd, dnnl::inner_product_forward(pd)};
+      });
+}
+
+Tensor LinearForward(const Tensor& x, const Tensor& w, const Tensor& b) {
+  const Shape w_shape = WeightShapeFor(x, w.dim(0));
+  IpFwd& p = LinearForwardPrimitive(x.desc(), w_shape, b.defined());
+  Tensor wl = w.Reshape(w_shape).ToLayout(p.pd.weights_desc());
+  Tensor y = Tensor::EmptyWithLayout({x.dim(0), w.dim(0)}, p.pd.dst_desc());
+  std::unordered_map<int, dnnl::memory> args = {
+      {DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_WEIGHTS, wl.memory()}, {DNNL_ARG_DST, y.memory()}};
+  if (b.defined()) args[DNNL_ARG_BIAS] = b.memory();
+  Execute(p.prim, args);
+  return y.ToPlain();
+}
+
+// dx = dy . W, in x's layout.
+Tensor LinearBackwardData(const Tensor& x, const Tensor& w, const Tensor& dy, bool has_bias) {
+  const Shape w_shape = WeightShapeFor(x, w.dim(0));
+  using Bwd = CachedPrimitive<dnnl::inner_product_backward_data::primitive_desc,
+                              dnnl::inner_product_backward_data>;
+  Bwd& p = PrimitiveCache::GetOrCreate<Bwd>(
+      PrimitiveKey("linear_bwd_data").Add(x.desc()).Add(w_shape).Add(int64_t{has_bias}), [&] {
+        IpFwd& f = LinearForwardPrimitive(x.desc(), w_shape, has_bias);
+        dnnl::inner_product_backward_data::desc d(x.desc(), AnyDesc(w_shape), PlainDesc(dy.shape()));
+        dnnl::inner_product_backward_data::primitive_desc pd(d, CpuEngine(), f.pd);
+        return Bwd{pd, dnnl::inner_product_backward_data(pd)};
+      });
+  Tensor wl = w.Reshape(w_shape).ToLayout(p.pd.weights_desc());
+  Tensor dyp = dy.ToPlain();
+  Tensor dx = Tensor::EmptyWithLayout(x.shape(), p.pd.diff_src_desc());
+  Execute(p.prim, {{DNNL_ARG_DIFF_DST, dyp.memory()},
+                   {DNNL_ARG_WEIGHTS, wl.memory()},
+                   {DNNL_ARG_DIFF_SRC, dx.memory()}});
+  return dx;
+}
+
+// dW = dy^T . x and db = sum_n dy, with dW returned as the plain [O, F].
+void LinearBackwardWeights(const Tensor& x, const Tensor& dy, int64_t out, bool has_bias,
+                           Tensor* dw, Tensor* db) {
+  const Shape w_shape = WeightShapeFor(x, out);
+  using Bwd = CachedPrimitive<dnnl::inner_product_backward_weights::primitive_desc,
+                              dnnl::inner_product_backward_weights>;
+  Bwd& p = PrimitiveCache::GetOrCreate<Bwd>(
+      PrimitiveKey("linear_bwd_weights").Add(x.desc()).Add(w_shape).Add(int64_t{has_bias}), [&] {
+        IpFwd& f = LinearForwardPrimitive(x.desc(), w_shape, has_bias);
+        auto d = has_bias ? dnnl::inner_product_backward_weights::desc(
+                                x.desc(), AnyDesc(w_shape), PlainDesc({out}), PlainDesc(dy.shape()))
+                          : dnnl::inner_product_backward_weights::desc(x.desc(), AnyDesc(w_shape),
+                                                                       PlainDesc(dy.shape()));
+        dnnl::inner_product_backward_weights::primitive_desc pd(d, CpuEngine(), f.pd);
+        return Bwd{pd, dnnl::inner_product_backward_weights(pd)};
+      });
+  Tensor dyp = dy.ToPlain();
+  Tensor dwl = Tensor::EmptyWithLayout(w_shape, p.pd.diff_weights_desc());
+  std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, x.memory()},
+                                                {DNNL_ARG_DIFF_DST, dyp.memory()},
+                                                {DNNL_ARG_DIFF_WEIGHTS, dwl.memory()}};
+  if (has_bias) {
+    *db = Tensor::Empty({out});
+    args[DNNL_ARG_DIFF_BIAS] = db->memory();
+  }
+  Execute(p.prim, args);
+  *dw = dwl.ToPlain().Reshape({out, x.numel() / x.dim(0)});
+}
+
+// ---------------------------------------------------------------------------
+// MatMul (oneDNN matmul; transposes are expressed as strides, never copied).
+
+// Descriptor of op(t) as a [batch..., rows, cols] matrix over t's storage.
+dnnl::memory::desc MatrixDesc(const Tensor& t, bool transpose) {
+  dnnl::memory::dims dims = ToDims(t.shape());
+  dnnl::memory::dims strides(dims.size());
+  int64_t s = 1;
+  for (int i = static_cast<int>(dims.size()) - 1; i >= 0; --i) {
+    strides[i] = s;
+    s *= dims[i];
+  }
+  const int r = static_cast<int>(dims.size());
+  if (transpose) {
+    std::swap(dims[r - 1], dims[r - 2]);
+    std::swap(strides[r - 1], strides[r - 2]);
+  }
+  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, strides);
+}
+
+// Raw product op(a) . op(b); a 2-D operand is broadcast over the other's batch.
+Tensor MatMulForward(const Tensor& a_in, bool ta, const Tensor& b_in, bool tb) {
+  Tensor a = a_in.ToPlain(), b = b_in.ToPlain();
+  const int r = std::max(a.rank(), b.rank());
+  // oneDNN wants equal ranks; a 2-D operand becomes [1, ..., rows, cols].
+  auto pad = [r](const Tensor& t) {
+    if (t.rank() == r) return t;
+    Shape s(r - t.rank(), 1);
+    s.insert(s.end(), t.shape().begin(), t.shape().end());
+    return t.Reshape(s);
+  };
+  a = pad(a);
+  b = pad(b);
+  dnnl::memory::desc ad = MatrixDesc(a, ta), bd = MatrixDesc(b, tb);
+  Shape c_shape(r);
+  for (int i = 0; i < r - 2; ++i) c_shape[i] = std::max(a.dim(i), b.dim(i));
+  c_shape[r - 2] = ad.dims()[r - 2];
+  c_shape[r - 1] = bd.dims()[r - 1];
+  using Mm = CachedPrimitive<dnnl::matmul::primitive_desc, dnnl::matmul>;
+  Mm& p = PrimitiveCache::GetOrCreate<Mm>(PrimitiveKey("matmul").Add(ad).Add(bd), [&] {
+    dnnl::matmul::desc d(ad, bd, PlainDesc(c_shape));
+    dnnl::matmul::primitive_desc pd(d, CpuEngine());
+    return Mm{pd, dnnl::matmul(pd)};
+  });
+  Tensor c = Tensor::Empty(c_shape);
+  Execute(p.prim, {{DNNL_ARG_SRC, dnnl::memory(ad, CpuEngine(), const_cast<float*>(a.data()))},
+                   {DNNL_ARG_WEIGHTS, dnnl::memory(bd, CpuEngine(), const_cast<float*>(b.data()))},
+                   {DNNL_ARG_DST, c.memory()}});
+  return c;
+}
+
+// Sums a [B..., R, C] tensor over its batch dims into [R, C].
+Tensor SumBatches(const Tensor& t) {
+  const int64_t rows = t.dim(-2), cols = t.dim(-1);
+  const int64_t batches = t.numel() / (rows * cols);
+  Tensor out = Tensor::Zeros({rows, cols});
+  const float* src = t.data();
+  float* dst = out.data();
+  for (int64_t b = 0; b < batches; ++b) {
+    for (int64_t i = 0; i < rows * cols; ++i) dst[i] += src[b * rows * cols + i];
+  }
+  return out;
+}
+
+}  // namespace
+
+Variable Linear(const Variable& x, const Variable& weight, const Variable& bias) {
+  const Tensor& xv = x.value();
+  const Tensor& wv = weight.value();
+  SIAMESE_CHECK(xv.rank() >= 2 && wv.rank() == 2 && wv.dim(1) == xv.numel() / xv.dim(0))
+      << "linear: input " << xv.ShapeString() << " and weight " << wv.ShapeString()
+      << " do not match (weight must be [out, prod(input.shape[1:])])";
+  const bool has_bias = bias.defined();
+  if (has_bias) {
+    SIAMESE_CHECK(bias.shape() == Shape{wv.dim(0)})
+        << "linear: bias " << bias.value().ShapeString() << " for weight " << wv.ShapeString();
+  }
+  Tensor y = LinearForward(xv, wv, has_bias ? bias.value() : Tensor());
+  std::vector<Variable> inputs = {x, weight};
+  if (has_bias) inputs.push_back(bias);
+  return RecordOp("linear", inputs, y, [x, weight, bias, has_bias](const Tensor& dy) {
+    if (x.requires_grad()) {
+      x.AccumulateGrad(LinearBackwardData(x.value(), weight.value(), dy, has_bias));
+    }
+    if (weight.requires_grad() || (has_bias && bias.requires_grad())) {
+      Tensor dw, db;
+      LinearBackwardWeights(x.value(), dy, weight.dim(0), has_bias, &dw, &db);
+      weight.AccumulateGrad(dw);
+      if (has_bias) bias.AccumulateGrad(db);
+    }
+  });
+}
+
+Variable MatMul(const Variable& a, const Variable& b, bool transpose_a, bool transpose_b) {
+  const Shape& as = a.shape();
+  const Shape& bs = b.shape();
+  const int r = static_cast<int>(as.size());
+  bool ok = r >= 2 && r <= 4 && bs.size() >= 2 &&
+            (bs.size() == as.size() || bs.size() == 2);
+  if (ok && bs.size() == as.size()) ok = std::equal(as.begin(), as.end() - 2, bs.begin());
+  if (ok) {
+    const int64_t ka = transpose_a ? as[r - 2] : as[r - 1];
+    const int64_t kb = transpose_b ? bs[bs.size() - 1] : bs[bs.size() - 2];
+    ok = ka == kb;
+  }
+  SIAMESE_CHECK(ok) << "matmul: cannot multiply " << ShapeToString(as)
+                    << (transpose_a ? "^T" : "") << " by " << ShapeToString(bs)
+                    << (transpose_b ? "^T" : "");
+  const bool b_shared = bs.size() < as.size();
+  Tensor c = MatMulForward(a.value(), transpose_a, b.value(), transpose_b);
+  return RecordOp("matmul", {a, b}, c, [a, b, transpose_a, transpose_b, b_shared](const Tensor& dc) {
+    const bool ta = transpose_a, tb = transpose_b;
+    // With C = op(A) op(B): d op(A) = dC op(B)^T and d op(B) = op(A)^T dC.
+    if (a.requires_grad()) {
+      a.AccumulateGrad(ta ? MatMulForward(b.value(), tb, dc, true)
+                          : MatMulForward(dc, false, b.value(), !tb));
+    }
+    if (b.requires_grad()) {
+      Tensor db = tb ? MatMulForward(dc, true, a.value(), ta)
+                     : MatMulForward(a.value(), !ta, dc, false);
+      b.AccumulateGrad(b_shared ? SumBatches(db) : db);
+    }
+  });
+}
+
+}  // namespace siamese
