@@ -1,0 +1,40 @@
+// Dataset: labeled examples of one split, read from files a plugin knows.
+//
+// Examples are float tensors of a fixed shape (images: [C, H, W]; sequences:
+// [C, L] or token ids as floats). Values are as stored (e.g. pixels in
+// [0, 1]); normalization is the framework's, computed on the training split.
+#ifndef SIAMESE_FRAMEWORK_CORE_DATASET_H_
+#define SIAMESE_FRAMEWORK_CORE_DATASET_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "framework/proto/experiment.pb.h"
+#include "framework/tensor/tensor.h"
+
+namespace siamese {
+
+class Dataset {
+ public:
+  using Config = DatasetConfig;
+  static constexpr const char* kKind = "dataset";
+
+  virtual ~Dataset() = default;
+
+  virtual int64_t size() const = 0;
+  // The shape of one example.
+  virtual Shape example_shape() const = 0;
+  // One label per example, in [0, class_names().size()).
+  virtual const std::vector<int64_t>& labels() const = 0;
+  virtual std::vector<std::string> class_names() const = 0;
+  // Writes example i (NumElements(example_shape()) floats) to dst.
+  // REQUIRES: 0 <= i < size().
+  virtual void CopyExample(int64_t i, float* dst) const = 0;
+  // The files read, for the run manifest's checksums.
+  virtual std::vector<std::string> source_files() const = 0;
+};
+
+}  // namespace siamese
+
+#endif  // SIAMESE_FRAMEWORK_CORE_DATASET_H_

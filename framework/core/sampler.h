@@ -1,0 +1,34 @@
+// Sampler: how training batches are drawn from the training labels.
+//
+// EpochBatches(e) is a pure function of (labels, batch size, seed, e): the
+// same arguments always give the same batches. This makes runs reproducible
+// and resuming trivial (recompute the epoch, skip the batches already done).
+#ifndef SIAMESE_FRAMEWORK_CORE_SAMPLER_H_
+#define SIAMESE_FRAMEWORK_CORE_SAMPLER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "framework/proto/experiment.pb.h"
+
+namespace siamese {
+
+class Sampler {
+ public:
+  using Config = SamplerConfig;
+  static constexpr const char* kKind = "sampler";
+
+  virtual ~Sampler() = default;
+
+  // Called once before EpochBatches. Returns InvalidArgument when the labels
+  // cannot support the sampler (e.g. fewer than K examples in every class).
+  virtual absl::Status Init(const std::vector<int64_t>& labels, int64_t batch_size,
+                            uint64_t seed) = 0;
+  // The batches of epoch `epoch` (indices into the labels given to Init).
+  virtual std::vector<std::vector<int64_t>> EpochBatches(int64_t epoch) const = 0;
+};
+
+}  // namespace siamese
+
+#endif  // SIAMESE_FRAMEWORK_CORE_SAMPLER_H_
