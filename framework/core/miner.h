@@ -40,9 +40,11 @@ class Miner {
 
   // What Mine() returns.
   virtual TupleKind output() const = 0;
-  // distances: [N, N] plain, computed with `distance`; labels: N entries.
+  // distances: [N, N] plain, computed with `distance`; labels: N entries;
+  // step: the training step, the only source of randomness besides the
+  // plugin's seed, so a resumed run mines exactly as an uninterrupted one.
   virtual MinedTuples Mine(const Tensor& distances, const std::vector<int64_t>& labels,
-                           const Distance& distance) = 0;
+                           const Distance& distance, int64_t step) = 0;
 };
 
 }  // namespace siamese

@@ -21,7 +21,8 @@ class StrideMiner : public Miner {
     return std::unique_ptr<Miner>(new StrideMiner(p.stride()));
   }
   TupleKind output() const override { return TupleKind::kTriplets; }
-  MinedTuples Mine(const Tensor&, const std::vector<int64_t>& labels, const Distance&) override {
+  MinedTuples Mine(const Tensor&, const std::vector<int64_t>& labels, const Distance&,
+                   int64_t) override {
     MinedTuples t;
     int64_t n = static_cast<int64_t>(labels.size()), k = 0;
     for (int64_t a = 0; a < n; ++a)
@@ -54,7 +55,7 @@ TEST(RegistryTest, CreatesRegisteredPluginWithTypedParameters) {
       Parse(R"(name: "test_stride" [siamese.testing.stride_miner] { stride: 3 })"), {});
   ASSERT_TRUE(miner.ok()) << miner.status();
   EXPECT_EQ(static_cast<StrideMiner*>(miner->get())->stride(), 3);
-  auto t = (*miner)->Mine(Tensor(), {0, 0, 1, 1}, Distance::Euclidean());
+  auto t = (*miner)->Mine(Tensor(), {0, 0, 1, 1}, Distance::Euclidean(), 0);
   // 8 valid triplets (4 anchors x 1 positive x 2 negatives); every 3rd kept.
   EXPECT_EQ(t.size(), 3);
 }

@@ -10,9 +10,18 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "framework/core/miner.h"
 #include "framework/proto/experiment.pb.h"
 
 namespace siamese {
+
+// One training batch: indices into the training split and, for samplers that
+// choose pairs themselves (e.g. balanced random pairs), those pairs as
+// positions in `indices`; they are used when the experiment has no miner.
+struct Batch {
+  std::vector<int64_t> indices;
+  MinedTuples given;
+};
 
 class Sampler {
  public:
@@ -26,7 +35,7 @@ class Sampler {
   virtual absl::Status Init(const std::vector<int64_t>& labels, int64_t batch_size,
                             uint64_t seed) = 0;
   // The batches of epoch `epoch` (indices into the labels given to Init).
-  virtual std::vector<std::vector<int64_t>> EpochBatches(int64_t epoch) const = 0;
+  virtual std::vector<Batch> EpochBatches(int64_t epoch) const = 0;
 };
 
 }  // namespace siamese

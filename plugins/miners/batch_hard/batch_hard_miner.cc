@@ -1,0 +1,47 @@
+// Miner "batch_hard": the hardest positive and hardest negative per anchor.
+#include "framework/core/miner.h"
+#include "framework/core/registry.h"
+#include "plugins/miners/batch_hard/batch_hard.pb.h"
+
+namespace siamese {
+namespace {
+
+class BatchHardMiner : public Miner {
+ public:
+  static absl::StatusOr<std::unique_ptr<Miner>> Create(const BatchHardMinerParams&,
+                                                       const PluginContext&) {
+    return std::unique_ptr<Miner>(new BatchHardMiner);
+  }
+
+  TupleKind output() const override { return TupleKind::kTriplets; }
+
+  MinedTuples Mine(const Tensor& distances, const std::vector<int64_t>& labels, const Distance&,
+                   int64_t) override {
+    MinedTuples t;
+    const int64_t n = static_cast<int64_t>(labels.size());
+    const float* d = distances.data();
+    for (int64_t a = 0; a < n; ++a) {
+      int64_t hp = -1, hn = -1;  // ties keep the lowest index
+      for (int64_t j = 0; j < n; ++j) {
+        if (j == a) continue;
+        if (labels[j] == labels[a]) {
+          if (hp < 0 || d[a * n + j] > d[a * n + hp]) hp = j;
+        } else if (hn < 0 || d[a * n + j] < d[a * n + hn]) {
+          hn = j;
+        }
+      }
+      if (hp < 0 || hn < 0) continue;
+      t.anchors.push_back(a);
+      t.positives.push_back(hp);
+      t.negatives.push_back(hn);
+    }
+    return t;
+  }
+};
+
+SIAMESE_REGISTER_PLUGIN(Miner, "batch_hard", siamese::batch_hard, BatchHardMinerParams,
+                        "per anchor: farthest positive and nearest negative (Hermans et al. 2017)",
+                        &BatchHardMiner::Create);
+
+}  // namespace
+}  // namespace siamese

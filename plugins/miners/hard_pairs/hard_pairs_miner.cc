@@ -1,0 +1,61 @@
+// Miner "hard_pairs": positive pairs with d > pos_margin, negative pairs with
+// d < neg_margin.
+#include "absl/strings/str_cat.h"
+#include "framework/core/miner.h"
+#include "framework/core/registry.h"
+#include "plugins/miners/hard_pairs/hard_pairs.pb.h"
+
+namespace siamese {
+namespace {
+
+class HardPairsMiner : public Miner {
+ public:
+  explicit HardPairsMiner(const HardPairsMinerParams& p) : params_(p) {}
+
+  static absl::StatusOr<std::unique_ptr<Miner>> Create(const HardPairsMinerParams& p,
+                                                       const PluginContext&) {
+    if (p.pos_margin() < 0) {
+      return FieldError("pos_margin", absl::StrCat("must be >= 0, got ", p.pos_margin()));
+    }
+    if (!(p.neg_margin() > p.pos_margin())) {
+      return FieldError("neg_margin", absl::StrCat("must be > pos_margin (", p.pos_margin(),
+                                                   "), got ", p.neg_margin()));
+    }
+    return std::unique_ptr<Miner>(new HardPairsMiner(p));
+  }
+
+  TupleKind output() const override { return TupleKind::kPairs; }
+
+  MinedTuples Mine(const Tensor& distances, const std::vector<int64_t>& labels, const Distance&,
+                   int64_t) override {
+    MinedTuples t;
+    t.kind = TupleKind::kPairs;
+    const int64_t n = static_cast<int64_t>(labels.size());
+    const float* d = distances.data();
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = i + 1; j < n; ++j) {
+        const float dij = d[i * n + j];
+        if (labels[i] == labels[j]) {
+          if (dij > params_.pos_margin()) {
+            t.pos_a.push_back(i);
+            t.pos_b.push_back(j);
+          }
+        } else if (dij < params_.neg_margin()) {
+          t.neg_a.push_back(i);
+          t.neg_b.push_back(j);
+        }
+      }
+    }
+    return t;
+  }
+
+ private:
+  HardPairsMinerParams params_;
+};
+
+SIAMESE_REGISTER_PLUGIN(Miner, "hard_pairs", siamese::hard_pairs, HardPairsMinerParams,
+                        "positive pairs with d > pos_margin, negative pairs with d < neg_margin",
+                        &HardPairsMiner::Create);
+
+}  // namespace
+}  // namespace siamese
