@@ -79,7 +79,8 @@ TEST(DropoutTest, GradientMatchesFiniteDifferences) {
 TEST(DropoutDeathTest, RejectsBadProbabilityAndMissingRng) {
   Variable x(Tensor::Zeros({2, 3}));
   Rng rng(1);
-  EXPECT_DEATH(Dropout(x, 1.0f, true, &rng), "dropout: p must be in \\[0, 1\\), got 1 for input \\[2, 3\\]");
+  EXPECT_DEATH(Dropout(x, 1.0f, true, &rng),
+               "dropout: p must be in \\[0, 1\\), got 1 for input \\[2, 3\\]");
   EXPECT_DEATH(Dropout(x, -0.5f, false, &rng), "dropout: p must be in \\[0, 1\\), got -0.5");
   EXPECT_DEATH(Dropout(x, 0.5f, true, nullptr), "dropout: training with p = 0.5 needs an rng");
 }

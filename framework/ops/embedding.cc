@@ -6,8 +6,7 @@
 
 namespace siamese {
 
-Variable Embedding(const Variable& table, const std::vector<int64_t>& ids,
-                   const Shape& ids_shape) {
+Variable Embedding(const Variable& table, const std::vector<int64_t>& ids, const Shape& ids_shape) {
   const Tensor& tv = table.value();
   SIAMESE_CHECK(tv.rank() == 2) << "embedding: table must be [V, D], got " << tv.ShapeString()
                                 << " for ids " << ShapeToString(ids_shape);
@@ -15,8 +14,8 @@ Variable Embedding(const Variable& table, const std::vector<int64_t>& ids,
       << "embedding: " << ids.size() << " ids for ids shape " << ShapeToString(ids_shape)
       << " (table " << tv.ShapeString() << ")";
   SIAMESE_CHECK(ids_shape.size() < kMaxRank)
-      << "embedding: ids shape " << ShapeToString(ids_shape) << " with table "
-      << tv.ShapeString() << " gives a result above rank " << kMaxRank;
+      << "embedding: ids shape " << ShapeToString(ids_shape) << " with table " << tv.ShapeString()
+      << " gives a result above rank " << kMaxRank;
   const int64_t v = tv.dim(0), d = tv.dim(1);
   for (size_t k = 0; k < ids.size(); ++k) {
     SIAMESE_CHECK(ids[k] >= 0 && ids[k] < v)

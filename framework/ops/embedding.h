@@ -16,8 +16,7 @@ namespace siamese {
 // in id order (repeated ids accumulate; bit-for-bit reproducible).
 // REQUIRES: table.rank() == 2; ids.size() == NumElements(ids_shape);
 // ids_shape.size() <= 4; 0 <= ids[k] < V for every k (aborts naming the id).
-Variable Embedding(const Variable& table, const std::vector<int64_t>& ids,
-                   const Shape& ids_shape);
+Variable Embedding(const Variable& table, const std::vector<int64_t>& ids, const Shape& ids_shape);
 
 }  // namespace siamese
 

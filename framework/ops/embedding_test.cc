@@ -28,8 +28,7 @@ TEST(EmbeddingTest, ScalarAndEmptyIdShapes) {
 TEST(EmbeddingTest, BackwardScatterAddsRepeatedIds) {
   Tensor table = RandomTensor({4, 2}, 3);
   Variable t(table, true);
-  Embedding(t, {1, 3, 1, 1}, {4}).Backward(
-      Tensor::FromVector({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8}));
+  Embedding(t, {1, 3, 1, 1}, {4}).Backward(Tensor::FromVector({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8}));
   EXPECT_EQ(t.grad().ToVector(), (std::vector<float>{0, 0, 13, 16, 0, 0, 3, 4}));
 }
 
@@ -42,7 +41,9 @@ TEST(EmbeddingTest, GradientMatchesFiniteDifferences) {
       {Variable(table, true)}));
   Tensor one = RandomTensor({1, 1}, 5);
   EXPECT_TRUE(CheckGradients(
-      [](const std::vector<Variable>& in) { return Embedding(in[0], {0, 0, 0}, {3}); },
+      [](const std::vector<Variable>& in) {
+        return Embedding(in[0], {0, 0, 0}, {3});
+      },
       {Variable(one, true)}));
 }
 

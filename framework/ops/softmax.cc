@@ -23,8 +23,8 @@ struct SoftmaxKind {
   // y = forward(x), in x's layout.
   static Tensor Forward(const Tensor& x, int axis) {
     const dnnl::memory::desc& md = x.desc();
-    FwdPrim& p = PrimitiveCache::GetOrCreate<FwdPrim>(
-        PrimitiveKey(kFwdKey).Add(md).Add(int64_t{axis}), [&] {
+    FwdPrim& p =
+        PrimitiveCache::GetOrCreate<FwdPrim>(PrimitiveKey(kFwdKey).Add(md).Add(int64_t{axis}), [&] {
           typename Fwd::primitive_desc pd = ForwardPd(md, axis);
           return FwdPrim{pd, Fwd(pd)};
         });
@@ -37,8 +37,8 @@ struct SoftmaxKind {
   static Tensor Backward(const Tensor& y, const Tensor& dy_any, int axis) {
     const dnnl::memory::desc& md = y.desc();
     Tensor dy = dy_any.ToLayout(md);
-    BwdPrim& p = PrimitiveCache::GetOrCreate<BwdPrim>(
-        PrimitiveKey(kBwdKey).Add(md).Add(int64_t{axis}), [&] {
+    BwdPrim& p =
+        PrimitiveCache::GetOrCreate<BwdPrim>(PrimitiveKey(kBwdKey).Add(md).Add(int64_t{axis}), [&] {
           typename Bwd::desc d(md, md, axis);
           typename Bwd::primitive_desc pd(d, CpuEngine(), ForwardPd(md, axis));
           return BwdPrim{pd, Bwd(pd)};
@@ -56,9 +56,8 @@ Variable SoftmaxOp(const char* name, const Variable& x, int axis) {
   SIAMESE_CHECK(x.rank() >= 1) << name << ": needs rank >= 1, got " << x.value().ShapeString();
   const int a = NormalizeAxis(name, axis, x.rank());
   Tensor y = Kind::Forward(x.value(), a);
-  return RecordOp(name, {x}, y, [x, y, a](const Tensor& dy) {
-    x.AccumulateGrad(Kind::Backward(y, dy, a));
-  });
+  return RecordOp(name, {x}, y,
+                  [x, y, a](const Tensor& dy) { x.AccumulateGrad(Kind::Backward(y, dy, a)); });
 }
 
 constexpr char kSoftmaxFwd[] = "softmax_fwd";
@@ -72,9 +71,7 @@ using LogSoftmaxImpl = SoftmaxKind<dnnl::logsoftmax_forward, dnnl::logsoftmax_ba
 
 }  // namespace
 
-Variable Softmax(const Variable& x, int axis) {
-  return SoftmaxOp<SoftmaxImpl>("softmax", x, axis);
-}
+Variable Softmax(const Variable& x, int axis) { return SoftmaxOp<SoftmaxImpl>("softmax", x, axis); }
 
 Variable LogSoftmax(const Variable& x, int axis) {
   return SoftmaxOp<LogSoftmaxImpl>("log_softmax", x, axis);

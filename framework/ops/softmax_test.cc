@@ -62,12 +62,12 @@ TEST_P(SoftmaxAxisTest, GradientsMatchFiniteDifferences) {
   Tensor x = RandomTensor({3, 4, 5}, 9, -2.0f, 2.0f);
   GradCheckOptions options;
   options.eps = 1e-3f;
-  EXPECT_TRUE(CheckGradients(
-      [axis](const std::vector<Variable>& in) { return Softmax(in[0], axis); },
-      {Variable(x, true)}, options));
-  EXPECT_TRUE(CheckGradients(
-      [axis](const std::vector<Variable>& in) { return LogSoftmax(in[0], axis); },
-      {Variable(x, true)}, options));
+  EXPECT_TRUE(
+      CheckGradients([axis](const std::vector<Variable>& in) { return Softmax(in[0], axis); },
+                     {Variable(x, true)}, options));
+  EXPECT_TRUE(
+      CheckGradients([axis](const std::vector<Variable>& in) { return LogSoftmax(in[0], axis); },
+                     {Variable(x, true)}, options));
 }
 
 INSTANTIATE_TEST_SUITE_P(Axes, SoftmaxAxisTest, ::testing::Values(0, 1, 2, -1, -3));
@@ -75,8 +75,8 @@ INSTANTIATE_TEST_SUITE_P(Axes, SoftmaxAxisTest, ::testing::Values(0, 1, 2, -1, -
 TEST(SoftmaxTest, OddShapesAndSizeOneAxis) {
   // Rank 1, and an axis of size 1 (softmax is 1, log-softmax is 0, gradient 0).
   Tensor x1 = RandomTensor({7}, 1, -2.0f, 2.0f);
-  EXPECT_TRUE(TensorsNear(Softmax(Variable(x1)).value(), ReferenceSoftmax(x1, 0, false), 1e-6f,
-                          1e-5f));
+  EXPECT_TRUE(
+      TensorsNear(Softmax(Variable(x1)).value(), ReferenceSoftmax(x1, 0, false), 1e-6f, 1e-5f));
   Tensor x = RandomTensor({2, 1, 3}, 2, -2.0f, 2.0f);
   EXPECT_TRUE(TensorsNear(Softmax(Variable(x), 1).value(), Tensor::Full({2, 1, 3}, 1.0f)));
   EXPECT_TRUE(TensorsNear(LogSoftmax(Variable(x), 1).value(), Tensor::Zeros({2, 1, 3})));
@@ -125,7 +125,8 @@ TEST(SoftmaxTest, SecondIdenticalCallCreatesNoPrimitive) {
 }
 
 TEST(SoftmaxDeathTest, NamesOpAndShape) {
-  EXPECT_DEATH(Softmax(Variable(Tensor::Zeros({2, 3})), 2), "softmax: axis 2 out of range for rank 2");
+  EXPECT_DEATH(Softmax(Variable(Tensor::Zeros({2, 3})), 2),
+               "softmax: axis 2 out of range for rank 2");
   EXPECT_DEATH(LogSoftmax(Variable(Tensor::Scalar(1.0f))),
                "log_softmax: needs rank >= 1, got \\[\\]");
 }
