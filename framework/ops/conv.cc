@@ -168,7 +168,10 @@ Variable ConvNd(const char* op, const Variable& x, const Variable& weight, const
                          g, &xs);
   std::vector<Variable> inputs = {x, weight};
   if (has_bias) inputs.push_back(bias);
-  return RecordOp(op, inputs, y, [x, weight, bias, has_bias, g, xs](const Tensor& dy) {
+  const memory::desc y_md = y.desc();
+  return RecordOp(op, inputs, y, [x, weight, bias, has_bias, g, xs, y_md](const Tensor& dy_any) {
+    // Both backward primitives normally want dy in y's layout: reorder once.
+    const Tensor dy = dy_any.ToLayout(y_md);
     if (x.requires_grad()) {
       x.AccumulateGrad(ConvBackwardData(x.shape(), weight.value(), dy, has_bias, g));
     }

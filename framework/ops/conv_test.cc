@@ -1,6 +1,10 @@
 #include "framework/ops/conv.h"
 
+#include <algorithm>
+
 #include "framework/autograd/gradient_check.h"
+#include "framework/ops/activation.h"
+#include "framework/ops/pool.h"
 #include "framework/tensor/dnnl_context.h"
 #include "gtest/gtest.h"
 
@@ -179,6 +183,78 @@ TEST(Conv2dDeathTest, BadBias) {
   EXPECT_DEATH(Conv2d(Variable(Tensor::Zeros({1, 2, 3, 3})), Variable(Tensor::Zeros({4, 2, 3, 3})),
                       Variable(Tensor::Zeros({3}))),
                "conv2d: bias \\[3\\] for weight \\[4, 2, 3, 3\\]");
+}
+
+// Plain references for the layers around a convolution in a CNN block.
+Tensor ReferenceRelu(const Tensor& x) {
+  Tensor y = x.ToPlain().Clone();
+  for (int64_t i = 0; i < y.numel(); ++i) y.data()[i] = std::max(y.data()[i], 0.0f);
+  return y;
+}
+
+// k x k max pooling with stride k and no padding.
+Tensor ReferenceMaxPool(const Tensor& x, int64_t k) {
+  const int64_t nc = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
+  Tensor y = Tensor::Empty({x.dim(0), x.dim(1), h / k, w / k});
+  for (int64_t m = 0; m < nc; ++m)
+    for (int64_t i = 0; i < h / k; ++i)
+      for (int64_t j = 0; j < w / k; ++j) {
+        float best = x.data()[(m * h + i * k) * w + j * k];
+        for (int64_t p = 0; p < k; ++p)
+          for (int64_t q = 0; q < k; ++q)
+            best = std::max(best, x.data()[(m * h + i * k + p) * w + j * k + q]);
+        y.data()[(m * (h / k) + i) * (w / k) + j] = best;
+      }
+  return y;
+}
+
+bool SameBlocking(const Tensor& a, const Tensor& b) {
+  const auto& ba = a.desc().data.format_desc.blocking;
+  const auto& bb = b.desc().data.format_desc.blocking;
+  if (ba.inner_nblks != bb.inner_nblks) return false;
+  for (int i = 0; i < ba.inner_nblks; ++i) {
+    if (ba.inner_blks[i] != bb.inner_blks[i] || ba.inner_idxs[i] != bb.inner_idxs[i]) return false;
+  }
+  return true;
+}
+
+// conv -> relu -> maxpool -> conv keeps oneDNN's blocked layout (nChw16c on
+// AVX-512) from the first convolution's output to the second's input, gives
+// the plain reference values, and repeats without creating primitives.
+TEST(ConvBlockTest, StaysBlockedBetweenLayersAndMatchesReference) {
+  Tensor x = RandomTensor({2, 16, 8, 8}, 1);
+  Tensor w1 = RandomTensor({16, 16, 3, 3}, 2), b1 = RandomTensor({16}, 3);
+  Tensor w2 = RandomTensor({32, 16, 3, 3}, 4), b2 = RandomTensor({32}, 5);
+  const Conv2dOptions same = Opts(1, 1, 1);
+  auto block = [&](const Variable& xv, const Variable& w1v, const Variable& w2v,
+                   std::vector<Tensor>* layers) {
+    Variable h = Conv2d(xv, w1v, Variable(b1), same);
+    Variable r = Relu(h);
+    Variable p = MaxPool2d(r, {2, 2, 2, 2});
+    Variable y = Conv2d(p, w2v, Variable(b2), same);
+    if (layers) *layers = {h.value(), r.value(), p.value(), y.value()};
+    return y;
+  };
+  std::vector<Tensor> layers;
+  block(Variable(x), Variable(w1), Variable(w2), &layers);
+  for (const Tensor& t : layers) {
+    EXPECT_FALSE(t.is_plain()) << t.ShapeString();
+    EXPECT_TRUE(SameBlocking(t, layers[0])) << t.ShapeString();
+  }
+  EXPECT_EQ(layers[1].desc(), layers[0].desc());  // relu keeps the layout exactly
+  Tensor expected = ReferenceConv2d(
+      ReferenceMaxPool(ReferenceRelu(ReferenceConv2d(x, w1, b1, same)), 2), w2, b2, same);
+  EXPECT_TRUE(TensorsNear(layers[3], expected, 1e-4f, 1e-4f));
+
+  auto step = [&] {
+    Variable xv(x, true), w1v(w1, true), w2v(w2, true);
+    block(xv, w1v, w2v, nullptr).Backward(Tensor::Full({2, 32, 4, 4}, 1.f));
+    EXPECT_TRUE(xv.grad().defined() && w1v.grad().defined() && w2v.grad().defined());
+  };
+  step();
+  const int64_t before = PrimitiveCache::creations();
+  step();
+  EXPECT_EQ(PrimitiveCache::creations(), before);
 }
 
 struct Conv1dCase {
