@@ -124,12 +124,16 @@ TEST(Conv2dTest, GradientSmallOddChannels) {
 }
 
 TEST(Conv2dTest, GradientBlockedChannels) {
-  // C = 17 and O = 18 pad to blocks of 16 in nChw16c.
-  Tensor x = RandomTensor({1, 17, 4, 4}, 1), w = RandomTensor({18, 17, 2, 2}, 2);
-  Tensor b = RandomTensor({18}, 3);
-  EXPECT_TRUE(CheckGradients(
-      [](const std::vector<Variable>& in) { return Conv2d(in[0], in[1], in[2], Opts(1, 1, 1)); },
-      {Variable(x, true), Variable(w, true), Variable(b, true)}));
+  // C = 17 and O = 18 pad to blocks of 16 in nChw16c. The input and the
+  // weight gradients are checked separately to keep the weight small.
+  auto conv = [](const std::vector<Variable>& in) {
+    return Conv2d(in[0], in[1], in[2], Opts(1, 1, 1));
+  };
+  Tensor x = RandomTensor({1, 17, 3, 4}, 1);
+  EXPECT_TRUE(CheckGradients(conv, {Variable(x, true), Variable(RandomTensor({18, 17, 2, 2}, 2)),
+                                    Variable(RandomTensor({18}, 3), true)}));
+  EXPECT_TRUE(CheckGradients(conv, {Variable(x), Variable(RandomTensor({3, 17, 2, 2}, 4), true),
+                                    Variable(RandomTensor({3}, 5), true)}));
 }
 
 TEST(Conv2dTest, GradientOnlyForSomeInputs) {
@@ -284,7 +288,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Conv1dTest,
                          ::testing::Values(Conv1dCase{{2, 3, 11}, {5, 3, 3}, {1, 0, 1}, true},
                                            Conv1dCase{{2, 3, 11}, {5, 3, 3}, {2, 1, 1}, false},
                                            Conv1dCase{{1, 4, 12}, {3, 4, 3}, {1, 2, 2}, true},
-                                           Conv1dCase{{2, 17, 9}, {16, 17, 2}, {1, 1, 1}, true}));
+                                           Conv1dCase{{2, 17, 7}, {5, 17, 2}, {1, 1, 1}, true}));
 
 TEST(Conv1dTest, SecondIdenticalCallCreatesNoPrimitive) {
   Tensor x = RandomTensor({2, 16, 20}, 1), w = RandomTensor({16, 16, 5}, 2);
