@@ -6,8 +6,8 @@ namespace siamese {
 namespace {
 
 int64_t ReceptiveField(const Shape& shape, const char* what) {
-  SIAMESE_CHECK(shape.size() >= 2) << "init: " << what << " needs a weight of rank >= 2, got "
-                                   << ShapeToString(shape);
+  SIAMESE_CHECK(shape.size() >= 2)
+      << "init: " << what << " needs a weight of rank >= 2, got " << ShapeToString(shape);
   int64_t r = 1;
   for (size_t i = 2; i < shape.size(); ++i) r *= shape[i];
   return r;

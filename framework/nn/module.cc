@@ -8,8 +8,8 @@ namespace {
 bool IsValidLocalName(const std::string& name) {
   if (name.empty()) return false;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -116,8 +116,8 @@ int Module::SetRequiresGrad(const std::string& prefix, bool requires_grad) {
   for (auto& p : NamedParameters()) {
     const std::string& name = p.first;
     const bool match = prefix.empty() || name == prefix ||
-                       (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
-                        name[prefix.size()] == '.');
+                       (name.size() > prefix.size() &&
+                        name.compare(0, prefix.size(), prefix) == 0 && name[prefix.size()] == '.');
     if (!match) continue;
     p.second.set_requires_grad(requires_grad);
     ++matched;

@@ -58,10 +58,9 @@ std::vector<std::string> Names(const std::vector<std::pair<std::string, Variable
 TEST(ModuleTest, NamedParametersAreHierarchicalAndOrdered) {
   Net net;
   // Own entries first, then children in registration order (PyTorch's order).
-  std::vector<std::string> expected = {
-      "scale",          "conv1.weight",    "conv1.bias",     "block.0.weight",
-      "block.0.bias",   "block.1.weight",  "block.1.bias",   "conv10.weight",
-      "conv10.bias"};
+  std::vector<std::string> expected = {"scale",          "conv1.weight",  "conv1.bias",
+                                       "block.0.weight", "block.0.bias",  "block.1.weight",
+                                       "block.1.bias",   "conv10.weight", "conv10.bias"};
   EXPECT_EQ(Names(net.NamedParameters()), expected);
   EXPECT_EQ(net.Parameters().size(), expected.size());
   EXPECT_TRUE(net.NamedParameters()[1].second.SameAs(net.conv1->weight));
