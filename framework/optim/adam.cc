@@ -1,0 +1,54 @@
+#include "framework/optim/adam.h"
+
+#include <cmath>
+#include <utility>
+
+#include "framework/base/check.h"
+
+namespace siamese {
+
+Adam::Adam(NamedVariables parameters, const AdamOptions& options)
+    : Adam(std::move(parameters), options, /*decoupled_weight_decay=*/false) {}
+
+Adam::Adam(NamedVariables parameters, const AdamOptions& options, bool decoupled_weight_decay)
+    : Optimizer(std::move(parameters), options.learning_rate, {"exp_avg", "exp_avg_sq"}),
+      options_(options),
+      decoupled_(decoupled_weight_decay) {
+  const char* op = decoupled_ ? "adamw" : "adam";
+  SIAMESE_CHECK(options.beta1 >= 0.0f && options.beta1 < 1.0f)
+      << op << ": beta1 " << options.beta1 << " outside [0, 1)";
+  SIAMESE_CHECK(options.beta2 >= 0.0f && options.beta2 < 1.0f)
+      << op << ": beta2 " << options.beta2 << " outside [0, 1)";
+  SIAMESE_CHECK(options.eps > 0.0f) << op << ": eps must be positive, got " << options.eps;
+  SIAMESE_CHECK(options.weight_decay >= 0.0f)
+      << op << ": negative weight_decay " << options.weight_decay;
+}
+
+void Adam::Update(const FlatParam& p) {
+  const double lr = learning_rate();
+  const double t = static_cast<double>(p.step);
+  const float beta1 = options_.beta1, beta2 = options_.beta2, eps = options_.eps;
+  const float wd = options_.weight_decay;
+  const float step_size = static_cast<float>(lr / (1.0 - std::pow(double{beta1}, t)));
+  const float bias_correction2_sqrt =
+      static_cast<float>(std::sqrt(1.0 - std::pow(double{beta2}, t)));
+  const float decay = static_cast<float>(1.0 - lr * wd);
+  float* m = p.slots[0];
+  float* v = p.slots[1];
+  for (int64_t i = 0; i < p.size; ++i) {
+    float g = p.grad[i];
+    if (wd != 0.0f) {
+      if (decoupled_) {
+        p.value[i] *= decay;
+      } else {
+        g += wd * p.value[i];
+      }
+    }
+    m[i] += (1.0f - beta1) * (g - m[i]);
+    v[i] = beta2 * v[i] + (1.0f - beta2) * g * g;
+    const float denom = std::sqrt(v[i]) / bias_correction2_sqrt + eps;
+    p.value[i] -= step_size * (m[i] / denom);
+  }
+}
+
+}  // namespace siamese

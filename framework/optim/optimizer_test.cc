@@ -1,0 +1,404 @@
+#include "framework/optim/optimizer.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "framework/autograd/variable.h"
+#include "framework/optim/adam.h"
+#include "framework/optim/sgd.h"
+#include "framework/tensor/tensor.h"
+#include "gtest/gtest.h"
+
+namespace siamese {
+namespace {
+
+constexpr float kTol = 1e-6f;
+
+Variable Param(std::vector<float> values) {
+  const int64_t n = static_cast<int64_t>(values.size());
+  return Variable(Tensor::FromVector({n}, values), /*requires_grad=*/true);
+}
+
+void SetGrad(Variable& v, std::vector<float> g) {
+  v.ZeroGrad();
+  v.AccumulateGrad(Tensor::FromVector(v.shape(), g));
+}
+
+float Value(const Variable& v, int i = 0) { return v.value().ToVector()[i]; }
+
+// (C++17 has no designated initializers.)
+SgdOptions SgdWith(float lr, float momentum = 0.0f, bool nesterov = false, float wd = 0.0f) {
+  SgdOptions o;
+  o.learning_rate = lr;
+  o.momentum = momentum;
+  o.nesterov = nesterov;
+  o.weight_decay = wd;
+  return o;
+}
+
+AdamOptions AdamWith(float lr, float wd = 0.0f) {
+  AdamOptions o;
+  o.learning_rate = lr;
+  o.weight_decay = wd;
+  return o;
+}
+
+// ---- SGD: p = 1, g = 0.5 every step, lr = 0.1 ----
+
+TEST(SgdTest, PlainGradientDescent) {
+  Variable p = Param({1.0f});
+  Sgd opt({{"p", p}}, SgdWith(0.1f));
+  SetGrad(p, {0.5f});
+  opt.Step();
+  EXPECT_NEAR(Value(p), 0.95f, kTol);  // 1 - 0.1 * 0.5
+  opt.Step();
+  EXPECT_NEAR(Value(p), 0.90f, kTol);
+}
+
+TEST(SgdTest, MomentumHandComputed) {
+  Variable p = Param({1.0f});
+  Sgd opt({{"p", p}}, SgdWith(0.1f, 0.9f));
+  SetGrad(p, {0.5f});
+  opt.Step();  // buf = 0.5;                 p = 1 - 0.05
+  EXPECT_NEAR(Value(p), 0.95f, kTol);
+  opt.Step();  // buf = 0.9*0.5 + 0.5 = 0.95;  p = 0.95 - 0.095
+  EXPECT_NEAR(Value(p), 0.855f, kTol);
+  opt.Step();  // buf = 0.9*0.95 + 0.5 = 1.355; p = 0.855 - 0.1355
+  EXPECT_NEAR(Value(p), 0.7195f, kTol);
+}
+
+TEST(SgdTest, NesterovDiffersFromPlainMomentumAsExpected) {
+  Variable p = Param({1.0f});
+  Sgd opt({{"p", p}}, SgdWith(0.1f, 0.9f, /*nesterov=*/true));
+  SetGrad(p, {0.5f});
+  opt.Step();  // buf = 0.5;   g = 0.5 + 0.9*0.5 = 0.95;     p = 1 - 0.095
+  EXPECT_NEAR(Value(p), 0.905f, kTol);
+  opt.Step();  // buf = 0.95;  g = 0.5 + 0.9*0.95 = 1.355;   p = 0.905 - 0.1355
+  EXPECT_NEAR(Value(p), 0.7695f, kTol);
+  opt.Step();  // buf = 1.355; g = 0.5 + 0.9*1.355 = 1.7195; p = 0.7695 - 0.17195
+  EXPECT_NEAR(Value(p), 0.59755f, kTol);
+}
+
+TEST(SgdTest, WeightDecayIsAddedToTheGradient) {
+  Variable p = Param({1.0f, -2.0f});
+  Sgd opt({{"p", p}}, SgdWith(0.1f, 0.0f, false, /*wd=*/0.1f));
+  SetGrad(p, {0.5f, 0.0f});
+  opt.Step();  // g = 0.5 + 0.1*1 = 0.6 -> 0.94;      g = 0 + 0.1*(-2) = -0.2 -> -1.98
+  EXPECT_NEAR(Value(p, 0), 0.94f, kTol);
+  EXPECT_NEAR(Value(p, 1), -1.98f, kTol);
+  opt.Step();  // g = 0.5 + 0.094 = 0.594 -> 0.8806; g = -0.198 -> -1.9602
+  EXPECT_NEAR(Value(p, 0), 0.8806f, kTol);
+  EXPECT_NEAR(Value(p, 1), -1.9602f, kTol);
+}
+
+TEST(SgdTest, LearningRateChangeAppliesToTheNextStep) {
+  Variable p = Param({1.0f});
+  Sgd opt({{"p", p}}, SgdWith(0.1f));
+  EXPECT_FLOAT_EQ(opt.learning_rate(), 0.1f);
+  opt.set_learning_rate(0.2f);
+  SetGrad(p, {0.5f});
+  opt.Step();
+  EXPECT_NEAR(Value(p), 0.9f, kTol);
+  opt.ZeroGrad();
+  EXPECT_FALSE(p.grad().defined());
+  opt.Step();  // no gradient: nothing happens
+  EXPECT_NEAR(Value(p), 0.9f, kTol);
+}
+
+// ---- Adam: p = 1, lr = 0.1, beta1 0.9, beta2 0.999, eps 1e-8 ----
+
+TEST(AdamTest, HandComputedThreeSteps) {
+  Variable p = Param({1.0f});
+  Adam opt({{"p", p}}, AdamWith(0.1f));
+  // t=1, g=0.5: m = 0.05, v = 0.00025, m^ = 0.5, sqrt(v^) = 0.5; p = 1 - 0.1
+  SetGrad(p, {0.5f});
+  opt.Step();
+  EXPECT_NEAR(Value(p), 0.9f, kTol);
+  // t=2, g=0.1: m = 0.045 + 0.01 = 0.055, v = 0.00024975 + 0.00001 = 0.00025975
+  // m^ = 0.055 / 0.19 = 0.28947368, v^ = 0.00025975 / 0.001999 = 0.12993997,
+  // sqrt(v^) = 0.36047187; p = 0.9 - 0.1 * 0.28947368 / 0.36047187 = 0.9 - 0.08030409
+  SetGrad(p, {0.1f});
+  opt.Step();
+  EXPECT_NEAR(Value(p), 0.81969591f, kTol);
+  // t=3, g=-0.2: m = 0.0495 - 0.02 = 0.0295, v = 0.00025949 + 0.00004 = 0.00029949
+  // m^ = 0.0295 / 0.271 = 0.10885609, v^ = 0.00029949 / 0.002997001 = 0.09992998,
+  // sqrt(v^) = 0.31611704; p = 0.81969591 - 0.1 * 0.34435338 = 0.78526053
+  SetGrad(p, {-0.2f});
+  opt.Step();
+  EXPECT_NEAR(Value(p), 0.78526053f, kTol);
+}
+
+TEST(AdamTest, L2WeightDecayVersusDecoupledAdamW) {
+  Variable a = Param({1.0f}), w = Param({1.0f});
+  AdamOptions o = AdamWith(0.1f, 0.1f);
+  Adam adam({{"p", a}}, o);
+  AdamW adamw({{"p", w}}, o);
+  EXPECT_FALSE(adam.decoupled_weight_decay());
+  EXPECT_TRUE(adamw.decoupled_weight_decay());
+  SetGrad(a, {0.5f});
+  SetGrad(w, {0.5f});
+  adam.Step();   // g = 0.5 + 0.1 = 0.6; first Adam step moves by lr: 0.9
+  adamw.Step();  // p = 1 * (1 - 0.1*0.1) = 0.99, then - 0.1: 0.89
+  EXPECT_NEAR(Value(a), 0.9f, kTol);
+  EXPECT_NEAR(Value(w), 0.89f, kTol);
+  SetGrad(a, {0.1f});
+  SetGrad(w, {0.1f});
+  // Adam t=2: g = 0.1 + 0.1*0.9 = 0.19; m = 0.054 + 0.019 = 0.073,
+  // v = 0.00035964 + 0.0000361 = 0.00039574; m^ = 0.073 / 0.19 = 0.38421053,
+  // sqrt(v^) = sqrt(0.00039574 / 0.001999) = 0.44493706; p = 0.9 - 0.08635165
+  adam.Step();
+  EXPECT_NEAR(Value(a), 0.81364835f, kTol);
+  // AdamW t=2: p = 0.89 * 0.99 = 0.8811, then minus the plain Adam update of
+  // HandComputedThreeSteps (0.08030409): 0.80079591
+  adamw.Step();
+  EXPECT_NEAR(Value(w), 0.80079591f, kTol);
+}
+
+TEST(AdamTest, ElementsAreIndependent) {
+  Variable p = Param({1.0f, 3.0f});
+  Adam opt({{"p", p}}, AdamWith(0.1f));
+  SetGrad(p, {0.5f, -4.0f});
+  opt.Step();  // first step: each element moves by lr against its gradient's sign
+  EXPECT_NEAR(Value(p, 0), 0.9f, kTol);
+  EXPECT_NEAR(Value(p, 1), 3.1f, kTol);
+}
+
+// ---- Skipping ----
+
+TEST(OptimizerTest, FrozenAndGradlessParametersAreUntouched) {
+  Variable trained = Param({1.0f}), frozen = Param({1.0f}), unused = Param({1.0f});
+  Adam opt({{"trained", trained}, {"frozen", frozen}, {"unused", unused}}, AdamWith(0.1f));
+  SetGrad(trained, {0.5f});
+  SetGrad(frozen, {0.5f});
+  frozen.set_requires_grad(false);  // frozen after it got a gradient
+  opt.Step();
+  opt.Step();
+  EXPECT_LT(Value(trained), 0.85f);
+  EXPECT_EQ(Value(frozen), 1.0f);
+  EXPECT_EQ(Value(unused), 1.0f);
+  NamedTensors state = opt.State();
+  ASSERT_EQ(state.size(), 5u);  // trained: step, exp_avg, exp_avg_sq; others: step only
+  EXPECT_EQ(state[0].first, "trained.step");
+  EXPECT_EQ(state[0].second.item(), 2.0f);
+  EXPECT_EQ(state[1].first, "trained.exp_avg");
+  EXPECT_EQ(state[2].first, "trained.exp_avg_sq");
+  EXPECT_EQ(state[3].first, "frozen.step");
+  EXPECT_EQ(state[3].second.item(), 0.0f);
+  EXPECT_EQ(state[4].first, "unused.step");
+  // A parameter's bias correction counts its own updates: the first update of
+  // `unused` is a first Adam step (a move of lr), not a third.
+  SetGrad(unused, {0.5f});
+  opt.Step();
+  EXPECT_NEAR(Value(unused), 0.9f, kTol);
+}
+
+// ---- Checkpoint state ----
+
+struct Problem {
+  Variable w = Variable(Tensor::FromVector({2, 3}, {0.1f, -0.2f, 0.3f, 0.4f, -0.5f, 0.6f}), true);
+  Variable b = Param({0.5f, -0.5f});
+  NamedVariables Named() { return {{"fc.weight", w}, {"fc.bias", b}}; }
+  // Gradients that change with the step.
+  void SetGrads(int step) {
+    std::vector<float> gw(6);
+    for (int i = 0; i < 6; ++i) gw[i] = 0.1f * (i + 1) * (step % 2 ? -1.0f : 1.0f) + 0.01f * step;
+    SetGrad(w, gw);
+    SetGrad(b, {0.3f - 0.1f * step, 0.2f});
+  }
+  Problem Copy() const {
+    Problem c;
+    c.w.mutable_value() = w.value().Clone();
+    c.b.mutable_value() = b.value().Clone();
+    return c;
+  }
+};
+
+using OptimizerFactory = std::function<std::unique_ptr<Optimizer>(NamedVariables)>;
+
+void ExpectRoundTripContinuesIdentically(const OptimizerFactory& make) {
+  Problem original;
+  std::unique_ptr<Optimizer> opt = make(original.Named());
+  for (int step = 0; step < 2; ++step) {
+    original.SetGrads(step);
+    opt->Step();
+  }
+  NamedTensors saved = opt->State();
+  Problem resumed = original.Copy();
+  std::unique_ptr<Optimizer> opt2 = make(resumed.Named());
+  ASSERT_TRUE(opt2->LoadState(saved).ok());
+  for (int step = 2; step < 4; ++step) {
+    original.SetGrads(step);
+    resumed.SetGrads(step);
+    opt->Step();
+    opt2->Step();
+  }
+  EXPECT_EQ(original.w.value().ToVector(), resumed.w.value().ToVector());
+  EXPECT_EQ(original.b.value().ToVector(), resumed.b.value().ToVector());
+  // State() is a deep copy: the saved steps did not move on with `opt`.
+  EXPECT_EQ(saved[0].first, "fc.weight.step");
+  EXPECT_EQ(saved[0].second.item(), 2.0f);
+  NamedTensors now = opt->State(), now2 = opt2->State();
+  ASSERT_EQ(now.size(), now2.size());
+  for (size_t i = 0; i < now.size(); ++i) {
+    EXPECT_EQ(now[i].first, now2[i].first);
+    EXPECT_EQ(now[i].second.ToVector(), now2[i].second.ToVector()) << now[i].first;
+  }
+}
+
+TEST(OptimizerStateTest, SgdRoundTrip) {
+  ExpectRoundTripContinuesIdentically([](NamedVariables p) {
+    return std::make_unique<Sgd>(std::move(p), SgdWith(0.1f, 0.9f, true, 0.01f));
+  });
+}
+
+TEST(OptimizerStateTest, AdamRoundTrip) {
+  ExpectRoundTripContinuesIdentically([](NamedVariables p) {
+    return std::make_unique<Adam>(std::move(p), AdamWith(0.05f, 0.01f));
+  });
+}
+
+TEST(OptimizerStateTest, AdamWRoundTrip) {
+  ExpectRoundTripContinuesIdentically([](NamedVariables p) {
+    return std::make_unique<AdamW>(std::move(p), AdamWith(0.05f, 0.1f));
+  });
+}
+
+TEST(OptimizerStateTest, LoadStateErrorsNameTheEntryAndChangeNothing) {
+  Problem problem;
+  Adam opt(problem.Named(), AdamWith(0.1f));
+  problem.SetGrads(0);
+  opt.Step();
+  const NamedTensors good = opt.State();
+  // fc.weight.{step, exp_avg, exp_avg_sq}, fc.bias.{step, exp_avg, exp_avg_sq}
+  ASSERT_EQ(good.size(), 6u);
+
+  NamedTensors missing = good;
+  missing.erase(missing.begin() + 5);
+  absl::Status s = opt.LoadState(missing);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "optimizer state: missing entry 'fc.bias.exp_avg_sq'");
+
+  NamedTensors no_step = good;
+  no_step.erase(no_step.begin());
+  EXPECT_EQ(opt.LoadState(no_step).message(), "optimizer state: missing entry 'fc.weight.step'");
+
+  NamedTensors wrong_shape = good;
+  wrong_shape[1].second = Tensor::Zeros({3, 2});
+  EXPECT_EQ(opt.LoadState(wrong_shape).message(),
+            "optimizer state: entry 'fc.weight.exp_avg' has shape [3, 2] but parameter "
+            "'fc.weight' has shape [2, 3]");
+
+  NamedTensors extra = good;
+  extra.emplace_back("fc.weight.momentum_buffer", Tensor::Zeros({2, 3}));
+  EXPECT_EQ(opt.LoadState(extra).message(),
+            "optimizer state: unexpected entry 'fc.weight.momentum_buffer'");
+
+  NamedTensors bad_step = good;
+  bad_step[3].second = Tensor::Scalar(1.5f);
+  EXPECT_EQ(opt.LoadState(bad_step).message(),
+            "optimizer state: entry 'fc.bias.step' must hold one non-negative integer, got "
+            "shape [] value 1.5");
+
+  NamedTensors duplicate = good;
+  duplicate.push_back(good[2]);
+  EXPECT_EQ(opt.LoadState(duplicate).message(),
+            "optimizer state: duplicate entry 'fc.weight.exp_avg_sq'");
+
+  // Slots of a parameter whose step is 0 are unexpected.
+  NamedTensors zero_step = good;
+  zero_step[3].second = Tensor::Scalar(0.0f);
+  EXPECT_EQ(opt.LoadState(zero_step).message(),
+            "optimizer state: unexpected entry 'fc.bias.exp_avg'");
+
+  // None of the failed loads changed anything.
+  NamedTensors after = opt.State();
+  ASSERT_EQ(after.size(), good.size());
+  for (size_t i = 0; i < good.size(); ++i) {
+    EXPECT_EQ(after[i].second.ToVector(), good[i].second.ToVector()) << good[i].first;
+  }
+}
+
+// ---- Blocked layouts ----
+
+dnnl::memory::desc Blocked(const Shape& shape) {
+  return dnnl::memory::desc(dnnl::memory::dims(shape.begin(), shape.end()),
+                            dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c);
+}
+
+TEST(OptimizerLayoutTest, BlockedParameterUpdatesLikePlain) {
+  const Shape shape = {2, 3, 2, 2};  // 3 channels padded to 16
+  std::vector<float> init(24), grad(24);
+  for (int i = 0; i < 24; ++i) {
+    init[i] = 0.1f * i - 1.0f;
+    grad[i] = 0.05f * ((i * 7) % 11) - 0.2f;
+  }
+  Variable plain(Tensor::FromVector(shape, init), true);
+  Variable blocked(Tensor::FromVector(shape, init).ToLayout(Blocked(shape)), true);
+  ASSERT_FALSE(blocked.value().is_plain());
+  AdamOptions o = AdamWith(0.1f, 0.1f);
+  AdamW opt_plain({{"w", plain}}, o), opt_blocked({{"w", blocked}}, o);
+  for (int step = 0; step < 3; ++step) {
+    SetGrad(plain, grad);
+    SetGrad(blocked, grad);  // accumulated into the value's blocked layout
+    ASSERT_TRUE(blocked.grad().desc() == blocked.value().desc());
+    opt_plain.Step();
+    opt_blocked.Step();
+  }
+  EXPECT_FALSE(blocked.value().is_plain());
+  EXPECT_EQ(blocked.value().ToVector(), plain.value().ToVector());
+  // State comes out plain and equal.
+  NamedTensors sp = opt_plain.State(), sb = opt_blocked.State();
+  for (size_t i = 0; i < sp.size(); ++i) {
+    EXPECT_TRUE(sb[i].second.is_plain());
+    EXPECT_EQ(sb[i].second.ToVector(), sp[i].second.ToVector()) << sp[i].first;
+  }
+  // Padding stays zero: the raw sum equals the sum over the logical elements.
+  const Tensor& v = blocked.value();
+  double raw_sum = 0, sum = 0;
+  for (int64_t i = 0; i < v.raw_size(); ++i) raw_sum += v.raw()[i];
+  for (float x : v.ToVector()) sum += x;
+  EXPECT_NEAR(raw_sum, sum, 1e-4);
+  // Plain state loads into the blocked optimizer.
+  EXPECT_TRUE(opt_blocked.LoadState(sp).ok());
+}
+
+// ---- Contract violations ----
+
+TEST(OptimizerDeathTest, GradientLayoutMustMatchValue) {
+  const Shape shape = {1, 3, 2, 2};
+  Variable w(Tensor::Zeros(shape), true);
+  Sgd opt({{"w", w}}, SgdWith(0.1f));
+  w.AccumulateGrad(Tensor::Full(shape, 1.0f));
+  w.mutable_value() = w.value().ToLayout(Blocked(shape));
+  EXPECT_DEATH(opt.Step(),
+               "optimizer: gradient of 'w' \\[1, 3, 2, 2\\] has a different layout from its value "
+               "\\[1, 3, 2, 2\\]");
+}
+
+TEST(OptimizerDeathTest, RejectsDuplicateParameters) {
+  Variable a = Param({1.0f}), b = Param({1.0f});
+  EXPECT_DEATH(Sgd({{"a", a}, {"a", b}}, SgdOptions()),
+               "optimizer: parameter name 'a' appears twice");
+  EXPECT_DEATH(Sgd({{"a", a}, {"b", a}}, SgdOptions()),
+               "optimizer: parameters 'a' and 'b' are the same Variable");
+}
+
+TEST(OptimizerDeathTest, RejectsBadOptions) {
+  Variable a = Param({1.0f});
+  EXPECT_DEATH(Sgd({{"a", a}}, SgdWith(0.1f, 0.0f, /*nesterov=*/true)),
+               "sgd: nesterov requires momentum > 0");
+  AdamOptions beta1_one;
+  beta1_one.beta1 = 1.0f;
+  EXPECT_DEATH(Adam({{"a", a}}, beta1_one), "adam: beta1 1 outside \\[0, 1\\)");
+  AdamOptions eps_zero;
+  eps_zero.eps = 0.0f;
+  EXPECT_DEATH(AdamW({{"a", a}}, eps_zero), "adamw: eps must be positive");
+  EXPECT_DEATH(Sgd({{"a", a}}, SgdWith(-1.0f)), "optimizer: negative learning rate -1");
+}
+
+}  // namespace
+}  // namespace siamese
