@@ -1,0 +1,29 @@
+// Encoder: maps a batch of inputs to embeddings [N, D].
+//
+// The twin (or triplet) towers of a Siamese network are ONE encoder applied
+// to the concatenated inputs of a batch: weight sharing is structural. An
+// encoder is a Module, so its parameters are named (checkpoints, freezing by
+// prefix) and it has train/eval modes (dropout, batch norm).
+#ifndef SIAMESE_FRAMEWORK_CORE_ENCODER_H_
+#define SIAMESE_FRAMEWORK_CORE_ENCODER_H_
+
+#include "framework/autograd/variable.h"
+#include "framework/nn/module.h"
+#include "framework/proto/experiment.pb.h"
+
+namespace siamese {
+
+class Encoder : public Module {
+ public:
+  using Config = EncoderConfig;
+  static constexpr const char* kKind = "encoder";
+
+  // inputs: [N, example shape...] (the PluginContext's input_shape at
+  // creation). Returns [N, embedding_dim()].
+  virtual Variable Forward(const Variable& inputs) = 0;
+  virtual int64_t embedding_dim() const = 0;
+};
+
+}  // namespace siamese
+
+#endif  // SIAMESE_FRAMEWORK_CORE_ENCODER_H_
