@@ -82,7 +82,7 @@ absl::Status WriteFileAtomically(const std::string& path,
   }
   if (::close(fd) != 0) {
     return fail(errno, absl::StrCat("close of temporary file '", tmp,
-                                     "' failed; nothing was replaced"));
+                                    "' failed; nothing was replaced"));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return fail(errno, absl::StrCat("cannot rename temporary file '", tmp,
@@ -131,9 +131,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
       if (errno == EINTR) continue;
       const int err = errno;
       ::close(fd);
-      return ErrnoError(err, path,
-                        absl::StrCat("read failed at byte offset ",
-                                     contents.size()));
+      return ErrnoError(
+          err, path,
+          absl::StrCat("read failed at byte offset ", contents.size()));
     }
     contents.append(buffer, static_cast<size_t>(n));
   }

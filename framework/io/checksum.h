@@ -29,7 +29,7 @@ class Sha256 {
 
   uint32_t state_[8];
   uint8_t buffer_[64];
-  size_t buffered_ = 0;     // Bytes in buffer_.
+  size_t buffered_ = 0;  // Bytes in buffer_.
   uint64_t total_bytes_ = 0;
   bool finished_ = false;
 };

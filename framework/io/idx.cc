@@ -37,13 +37,20 @@ std::string HexBytes(const uint8_t* bytes, size_t n) {
 
 const char* IdxTypeName(uint8_t type) {
   switch (type) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
-    default: return "not an IDX type";
+    case 0x08:
+      return "unsigned byte";
+    case 0x09:
+      return "signed byte";
+    case 0x0B:
+      return "int16";
+    case 0x0C:
+      return "int32";
+    case 0x0D:
+      return "float32";
+    case 0x0E:
+      return "float64";
+    default:
+      return "not an IDX type";
   }
 }
 
@@ -65,8 +72,8 @@ class ByteSource {
   // Reads up to `size` bytes into `out`; fewer only at the end of the
   // stream (see ended_early()). Errors: I/O, corrupt or trailing gzip data.
   absl::StatusOr<size_t> Read(uint8_t* out, size_t size) {
-    const absl::StatusOr<size_t> n = gzip_ ? ReadGzip(out, size)
-                                           : ReadRaw(out, size);
+    const absl::StatusOr<size_t> n =
+        gzip_ ? ReadGzip(out, size) : ReadRaw(out, size);
     if (n.ok()) offset_ += static_cast<int64_t>(*n);
     return n;
   }
@@ -82,8 +89,10 @@ class ByteSource {
   // After a short Read(): why the stream ended, "" for a plain end of file.
   std::string EndReason() const {
     if (!gzip_ || !ended_early_) return "";
-    return absl::StrCat("the gzip stream ends early: the compressed file is "
-                        "cut after ", file_offset_, " bytes");
+    return absl::StrCat(
+        "the gzip stream ends early: the compressed file is "
+        "cut after ",
+        file_offset_, " bytes");
   }
   bool ended_early() const { return ended_early_; }
 
@@ -145,8 +154,10 @@ class ByteSource {
         if (strm_.next_in[0] != 0x1f ||
             (strm_.avail_in > 1 && strm_.next_in[1] != 0x8b)) {
           return absl::DataLossError(absl::StrCat(
-              path_, ": unexpected bytes after the end of the gzip stream at "
-                     "compressed byte offset ", CompressedOffset(), " (found ",
+              path_,
+              ": unexpected bytes after the end of the gzip stream at "
+              "compressed byte offset ",
+              CompressedOffset(), " (found ",
               HexBytes(strm_.next_in, std::min<size_t>(strm_.avail_in, 4)),
               ", decompressed size ", offset_ + got, ")"));
         }
@@ -164,8 +175,8 @@ class ByteSource {
       } else if (ret != Z_OK && !(ret == Z_BUF_ERROR && strm_.avail_in == 0)) {
         return absl::DataLossError(absl::StrCat(
             path_, ": corrupt gzip data near compressed byte offset ",
-            CompressedOffset(), " (", At(offset_ + got), "): ",
-            strm_.msg != nullptr ? strm_.msg : zError(ret)));
+            CompressedOffset(), " (", At(offset_ + got),
+            "): ", strm_.msg != nullptr ? strm_.msg : zError(ret)));
       }
     }
     return got;
@@ -216,8 +227,8 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   absl::StatusOr<std::unique_ptr<ByteSource>> opened = ByteSource::Open(path);
   if (!opened.ok()) return opened.status();
   ByteSource& in = **opened;
-  auto truncated = [&](absl::string_view expected, int64_t start,
-                       int64_t want, int64_t got, absl::string_view detail) {
+  auto truncated = [&](absl::string_view expected, int64_t start, int64_t want,
+                       int64_t got, absl::string_view detail) {
     return absl::DataLossError(absl::StrCat(
         path, ": truncated at ", in.At(in.offset()), ": expected ", want,
         " bytes of ", expected, " starting at byte offset ", start, ", got ",
@@ -228,7 +239,8 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   uint8_t magic[4];
   absl::StatusOr<size_t> n = in.Read(magic, 4);
   if (!n.ok()) return n.status();
-  const bool zero_prefix = (*n < 1 || magic[0] == 0) && (*n < 2 || magic[1] == 0);
+  const bool zero_prefix =
+      (*n < 1 || magic[0] == 0) && (*n < 2 || magic[1] == 0);
   if (!zero_prefix) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": not an IDX file: bad magic number at ", in.At(0),
@@ -246,9 +258,9 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   }
   const int rank = magic[3];
   if (rank == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": IDX rank 0 at ", in.At(3),
-        ": expected at least one dimension"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": IDX rank 0 at ", in.At(3),
+                     ": expected at least one dimension"));
   }
 
   // Dimension sizes: `rank` big-endian uint32.
@@ -267,12 +279,12 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
                         (int64_t{b[2]} << 8) | int64_t{b[3]};
     array.dims.push_back(dim);
     total = (dim == 0 || total <= kMaxElements / dim) ? total * dim
-                                                       : kMaxElements + 1;
+                                                      : kMaxElements + 1;
   }
   if (total > kMaxElements) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": IDX dimensions ", DimsString(array.dims),
-        " declare more than 2^40 elements (corrupt header?)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": IDX dimensions ", DimsString(array.dims),
+                     " declare more than 2^40 elements (corrupt header?)"));
   }
 
   // Data, read in chunks so a corrupt header cannot force a huge allocation
@@ -302,9 +314,9 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
                    : absl::StrCat("; only ", got / item, " of ", array.dims[0],
                                   " ", kind, "s are complete");
     }
-    return truncated(absl::StrCat(kind, " data (dims ",
-                                  DimsString(array.dims), ")"),
-                     data_start, total, got, detail);
+    return truncated(
+        absl::StrCat(kind, " data (dims ", DimsString(array.dims), ")"),
+        data_start, total, got, detail);
   }
 
   // Nothing may follow the data. Reading on also verifies the gzip trailer.
@@ -312,16 +324,16 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   n = in.Read(&extra, 1);
   if (!n.ok()) return n.status();
   if (*n > 0) {
-    return absl::DataLossError(absl::StrCat(
-        path, ": unexpected trailing data at ", in.At(in.offset() - 1),
-        ": dims ", DimsString(array.dims), " declare ", total,
-        " data bytes, which end there"));
+    return absl::DataLossError(
+        absl::StrCat(path, ": unexpected trailing data at ",
+                     in.At(in.offset() - 1), ": dims ", DimsString(array.dims),
+                     " declare ", total, " data bytes, which end there"));
   }
   if (in.ended_early()) {
-    return absl::DataLossError(absl::StrCat(
-        path, ": ", in.EndReason(),
-        ", before the gzip end-of-stream marker and CRC (all ", total,
-        " data bytes were read)"));
+    return absl::DataLossError(
+        absl::StrCat(path, ": ", in.EndReason(),
+                     ", before the gzip end-of-stream marker and CRC (all ",
+                     total, " data bytes were read)"));
   }
   return array;
 }
@@ -337,24 +349,25 @@ absl::Status WriteIdx(const std::string& path, const IdxArray& array) {
   int64_t total = 1;
   for (int64_t dim : array.dims) {
     if (dim < 0 || dim > 0xFFFFFFFFll) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": cannot write IDX dims ", DimsString(array.dims),
-          ": each must be in 0..2^32-1"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": cannot write IDX dims ", DimsString(array.dims),
+                       ": each must be in 0..2^32-1"));
     }
     for (int shift = 24; shift >= 0; shift -= 8) {
       header += static_cast<char>((dim >> shift) & 0xFF);
     }
     total = (dim == 0 || total <= kMaxElements / dim) ? total * dim
-                                                       : kMaxElements + 1;
+                                                      : kMaxElements + 1;
   }
   if (total != static_cast<int64_t>(array.data.size())) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": cannot write IDX: dims ", DimsString(array.dims),
-        " need ", total, " bytes of data, got ", array.data.size()));
+        path, ": cannot write IDX: dims ", DimsString(array.dims), " need ",
+        total, " bytes of data, got ", array.data.size()));
   }
   const absl::string_view pieces[] = {
-      header, absl::string_view(reinterpret_cast<const char*>(array.data.data()),
-                                array.data.size())};
+      header,
+      absl::string_view(reinterpret_cast<const char*>(array.data.data()),
+                        array.data.size())};
   return WriteFileAtomically(path, absl::MakeConstSpan(pieces));
 }
 

@@ -61,7 +61,8 @@ TEST(IdxTest, RawRoundTrip) {
   const IdxArray images = Images();
   const std::string bytes = Encode(images);
   ASSERT_EQ(bytes.size(), 16u + 7840u);
-  EXPECT_EQ(bytes.substr(0, 16), std::string("\0\0\x08\x03\0\0\0\x0a\0\0\0\x1c\0\0\0\x1c", 16));
+  EXPECT_EQ(bytes.substr(0, 16),
+            std::string("\0\0\x08\x03\0\0\0\x0a\0\0\0\x1c\0\0\0\x1c", 16));
   auto read = ReadIdx(WriteTemp("images.idx", bytes));
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->dims, images.dims);
@@ -212,10 +213,9 @@ TEST(IdxTest, TruncatedGzipCountsDecompressedOffsets) {
   EXPECT_THAT(message,
               HasSubstr(" of the decompressed stream: expected 7840 bytes of "
                         "image data (dims [10, 28, 28])"));
-  EXPECT_THAT(message,
-              HasSubstr(absl::StrCat("the gzip stream ends early: the "
-                                     "compressed file is cut after ",
-                                     gz.size() / 2, " bytes")));
+  EXPECT_THAT(message, HasSubstr(absl::StrCat("the gzip stream ends early: the "
+                                              "compressed file is cut after ",
+                                              gz.size() / 2, " bytes")));
 
   // Cut inside the gzip header: nothing decompressed yet.
   read = ReadIdx(WriteTemp("cut_header.gz", gz.substr(0, 5)));
@@ -226,7 +226,8 @@ TEST(IdxTest, TruncatedGzipCountsDecompressedOffsets) {
 
 TEST(IdxTest, GzipWithoutTrailerIsReported) {
   const std::string gz = Gzip(Encode(Images()));
-  const std::string path = WriteTemp("no_trailer.gz", gz.substr(0, gz.size() - 8));
+  const std::string path =
+      WriteTemp("no_trailer.gz", gz.substr(0, gz.size() - 8));
   auto read = ReadIdx(path);
   EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(read.status().message(),
