@@ -51,51 +51,45 @@ class PkSampler : public Sampler {
 
   std::vector<Batch> EpochBatches(int64_t epoch) const override {
     Rng rng = Rng(seed_).Fork(0x706b0000ULL + static_cast<uint64_t>(epoch));
-    struct Group {
-      int64_t cls;
-      std::vector<int64_t> members;
-    };
-    std::vector<Group> groups;
-    for (int64_t c = 0; c < static_cast<int64_t>(classes_.size()); ++c) {
+    // Per class, its shuffled examples cut into groups of K.
+    std::vector<std::vector<std::vector<int64_t>>> groups(classes_.size());
+    for (size_t c = 0; c < classes_.size(); ++c) {
       std::vector<int64_t> members = classes_[c];
       Shuffle(&members, &rng);
       for (size_t start = 0; start < members.size(); start += k_) {
-        Group g{c, {}};
-        for (size_t i = start; i < std::min(members.size(), start + k_); ++i) g.members.push_back(members[i]);
+        std::vector<int64_t> g(members.begin() + start,
+                               members.begin() + std::min(members.size(), start + k_));
         // Top up a short last group from the rest of its class.
-        while (static_cast<int>(g.members.size()) < k_) {
-          g.members.push_back(members[rng.UniformInt(static_cast<int64_t>(members.size()))]);
+        while (static_cast<int>(g.size()) < k_) {
+          g.push_back(members[rng.UniformInt(static_cast<int64_t>(members.size()))]);
         }
-        groups.push_back(std::move(g));
+        groups[c].push_back(std::move(g));
       }
     }
-    std::vector<int64_t> order(groups.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
-    Shuffle(&order, &rng);
-    // Pack: each batch takes the first groups (in shuffled order) of classes
-    // not yet in it.
+    // Each batch takes a group from the P classes with the most groups left
+    // (random tie-break): this packs the largest number of full batches.
     std::vector<Batch> batches;
-    std::vector<bool> used(groups.size(), false);
-    size_t first_unused = 0;
+    std::vector<size_t> next(classes_.size(), 0);
+    std::vector<std::pair<int64_t, uint64_t>> rank(classes_.size());
     while (true) {
-      while (first_unused < order.size() && used[order[first_unused]]) ++first_unused;
-      std::vector<int64_t> chosen, classes_in;
-      for (size_t i = first_unused; i < order.size() && static_cast<int64_t>(chosen.size()) < p_; ++i) {
-        const Group& g = groups[order[i]];
-        if (used[order[i]] ||
-            std::find(classes_in.begin(), classes_in.end(), g.cls) != classes_in.end()) {
-          continue;
-        }
-        chosen.push_back(order[i]);
-        classes_in.push_back(g.cls);
-      }
-      if (static_cast<int64_t>(chosen.size()) < p_) break;
+      std::vector<int64_t> order(classes_.size());
+      for (size_t c = 0; c < classes_.size(); ++c) order[c] = static_cast<int64_t>(c);
+      std::vector<uint64_t> tie(classes_.size());
+      for (auto& t : tie) t = rng.NextU64();
+      std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+        const size_t ra = groups[a].size() - next[a], rb = groups[b].size() - next[b];
+        return ra != rb ? ra > rb : tie[a] < tie[b];
+      });
+      if (groups[order[p_ - 1]].size() - next[order[p_ - 1]] == 0) break;
       Batch b;
-      for (int64_t gi : chosen) {
-        used[gi] = true;
-        b.indices.insert(b.indices.end(), groups[gi].members.begin(), groups[gi].members.end());
+      for (int64_t i = 0; i < p_; ++i) {
+        const auto& g = groups[order[i]][next[order[i]]++];
+        b.indices.insert(b.indices.end(), g.begin(), g.end());
       }
       batches.push_back(std::move(b));
+    }
+    for (int64_t i = static_cast<int64_t>(batches.size()) - 1; i > 0; --i) {
+      std::swap(batches[i], batches[rng.UniformInt(i + 1)]);
     }
     return batches;
   }
