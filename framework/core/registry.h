@@ -43,6 +43,7 @@ struct PluginContext {
   Shape input_shape;          // encoders: the shape of one example, e.g. {1, 28, 28}
   int64_t embedding_dim = 0;  // encoders: output width
   uint64_t seed = 0;          // weight initialization, sampling, dropout
+  std::string split;          // datasets: "train" or "test"
 };
 
 // InvalidArgument whose payload names `field` of the plugin's parameters.
