@@ -34,6 +34,13 @@ class Loss {
   virtual Variable Compute(const LossInput& input) = 0;
 };
 
+// Helpers for loss authors.
+// d[rows[i], cols[i]] for each i, as a [T] Variable (differentiable).
+Variable GatherDistances(const Variable& distances, const std::vector<int64_t>& rows,
+                         const std::vector<int64_t>& cols);
+// A rank-0 zero connected to `distances` (the loss of a batch with no tuples).
+Variable ZeroLoss(const Variable& distances);
+
 }  // namespace siamese
 
 #endif  // SIAMESE_FRAMEWORK_CORE_LOSS_H_

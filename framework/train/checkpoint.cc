@@ -1,0 +1,111 @@
+#include "framework/train/checkpoint.h"
+
+#include <cstring>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "framework/io/atomic_file.h"
+#include "framework/io/checksum.h"
+
+namespace siamese {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'I', 'A', 'M', 'C', 'K', 'P', 'T'};
+constexpr size_t kHeader = 8 + 4 + 8;
+
+}  // namespace
+
+absl::Status WriteCheckpoint(const std::string& path, const Checkpoint& checkpoint) {
+  std::string payload;
+  if (!checkpoint.SerializeToString(&payload)) {
+    return absl::InternalError(absl::StrCat(path, ": cannot serialize checkpoint"));
+  }
+  std::string header(kHeader, '\0');
+  const uint32_t crc = Crc32(payload.data(), payload.size());
+  const uint64_t size = payload.size();
+  std::memcpy(&header[0], kMagic, 8);
+  std::memcpy(&header[8], &crc, 4);  // x86-64: little-endian
+  std::memcpy(&header[12], &size, 8);
+  return WriteFileAtomically(path, header + payload);
+}
+
+absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
+  absl::StatusOr<std::string> data = ReadFile(path);
+  if (!data.ok()) return data.status();
+  if (data->size() < kHeader || std::memcmp(data->data(), kMagic, 8) != 0) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": not a siamese checkpoint (bad header at byte offset 0)"));
+  }
+  uint32_t crc;
+  uint64_t size;
+  std::memcpy(&crc, data->data() + 8, 4);
+  std::memcpy(&size, data->data() + 12, 8);
+  if (data->size() - kHeader != size) {
+    return absl::DataLossError(absl::StrCat(path, ": truncated at byte offset ", data->size(),
+                                            ": expected ", kHeader + size, " bytes"));
+  }
+  if (Crc32(data->data() + kHeader, size) != crc) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": checksum mismatch in bytes ", kHeader, "..", kHeader + size));
+  }
+  Checkpoint c;
+  if (!c.ParseFromArray(data->data() + kHeader, static_cast<int>(size))) {
+    return absl::DataLossError(absl::StrCat(path, ": cannot parse checkpoint payload"));
+  }
+  return c;
+}
+
+void AddTensor(const std::string& name, const Tensor& t,
+               google::protobuf::RepeatedPtrField<TensorProto>* out) {
+  TensorProto* p = out->Add();
+  p->set_name(name);
+  for (int64_t d : t.shape()) p->add_shape(d);
+  Tensor plain = t.ToPlain();
+  p->mutable_values()->Add(plain.data(), plain.data() + plain.numel());
+}
+
+Tensor ToTensor(const TensorProto& p) {
+  Shape shape(p.shape().begin(), p.shape().end());
+  return Tensor::FromVector(shape, std::vector<float>(p.values().begin(), p.values().end()));
+}
+
+void SaveModule(const Module& module, Checkpoint* checkpoint) {
+  for (const auto& [name, v] : module.NamedParameters()) {
+    AddTensor(name, v.value(), checkpoint->mutable_parameters());
+  }
+  for (const auto& [name, t] : module.NamedBuffers()) {
+    AddTensor(name, *t, checkpoint->mutable_buffers());
+  }
+}
+
+absl::Status LoadModule(const Checkpoint& checkpoint, const std::string& path, Module* module,
+                        bool allow_missing) {
+  std::map<std::string, const TensorProto*> by_name;
+  for (const TensorProto& p : checkpoint.parameters()) by_name[p.name()] = &p;
+  for (const TensorProto& p : checkpoint.buffers()) by_name[p.name()] = &p;
+  auto load = [&](const std::string& name, Tensor* dst) -> absl::Status {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) {
+      if (allow_missing) return absl::OkStatus();
+      return absl::NotFoundError(absl::StrCat(path, ": no tensor \"", name, "\" in checkpoint"));
+    }
+    Tensor t = ToTensor(*it->second);
+    if (t.shape() != dst->shape()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": tensor \"", name, "\" has shape ",
+                                                     t.ShapeString(), ", the model expects ",
+                                                     dst->ShapeString()));
+    }
+    *dst = t.ToLayout(dst->desc());
+    return absl::OkStatus();
+  };
+  for (auto& [name, v] : module->NamedParameters()) {
+    Variable var = v;
+    if (absl::Status s = load(name, &var.mutable_value()); !s.ok()) return s;
+  }
+  for (auto& [name, t] : module->NamedBuffers()) {
+    if (absl::Status s = load(name, t); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace siamese

@@ -1,0 +1,163 @@
+#include "framework/train/data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "framework/core/registry.h"
+#include "framework/tensor/rng.h"
+
+namespace siamese {
+namespace {
+
+absl::StatusOr<std::shared_ptr<const Dataset>> Open(const ExperimentFile& file,
+                                                    const std::string& split) {
+  PluginContext context;
+  context.split = split;
+  context.seed = file.config().seed();
+  auto d = Registry<Dataset>::Create(file.config().data().dataset(), context);
+  if (!d.ok()) return file.Locate("data", d.status());
+  return std::shared_ptr<const Dataset>(std::move(*d));
+}
+
+absl::StatusOr<std::set<int64_t>> Classes(const ExperimentFile& file, const char* field,
+                                          const google::protobuf::RepeatedField<int32_t>& wanted,
+                                          int64_t num_classes) {
+  std::set<int64_t> out;
+  if (wanted.empty()) {
+    for (int64_t c = 0; c < num_classes; ++c) out.insert(c);
+    return out;
+  }
+  for (int32_t c : wanted) {
+    if (c < 0 || c >= num_classes) {
+      return absl::InvalidArgumentError(absl::StrCat(file.Where({"data", field}), "data.", field,
+                                                     ": class ", c, " is not in [0, ",
+                                                     num_classes, ")"));
+    }
+    out.insert(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file) {
+  const DataSpec& spec = file.config().data();
+  if (spec.dataset().name().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.Where({"data"}), "data.dataset.name: no dataset given"));
+  }
+  auto train_set = Open(file, "train");
+  if (!train_set.ok()) return train_set.status();
+  auto test_set = Open(file, "test");
+  if (!test_set.ok()) return test_set.status();
+
+  ExperimentData data;
+  data.example_shape = (*train_set)->example_shape();
+  data.class_names = (*train_set)->class_names();
+  data.source_files = (*train_set)->source_files();
+  for (const std::string& f : (*test_set)->source_files()) data.source_files.push_back(f);
+  const int64_t num_classes = static_cast<int64_t>(data.class_names.size());
+  auto train_classes = Classes(file, "train_classes", spec.train_classes(), num_classes);
+  if (!train_classes.ok()) return train_classes.status();
+  auto test_classes = Classes(file, "test_classes", spec.test_classes(), num_classes);
+  if (!test_classes.ok()) return test_classes.status();
+
+  // Per training class, a seeded shuffle; the first fraction is validation.
+  std::map<int64_t, std::vector<int64_t>> by_class;
+  const auto& train_labels = (*train_set)->labels();
+  for (int64_t i = 0; i < static_cast<int64_t>(train_labels.size()); ++i) {
+    if (train_classes->count(train_labels[i])) by_class[train_labels[i]].push_back(i);
+  }
+  Rng rng = Rng(file.config().seed()).Fork(0x73706c6974ULL);
+  std::vector<int64_t> train_idx, val_idx;
+  for (auto& [label, members] : by_class) {
+    for (int64_t i = static_cast<int64_t>(members.size()) - 1; i > 0; --i) {
+      std::swap(members[i], members[rng.UniformInt(i + 1)]);
+    }
+    const int64_t held = static_cast<int64_t>(
+        std::llround(spec.validation_fraction() * static_cast<double>(members.size())));
+    val_idx.insert(val_idx.end(), members.begin(), members.begin() + held);
+    train_idx.insert(train_idx.end(), members.begin() + held, members.end());
+  }
+  // Dataset order within each split, independent of the shuffle.
+  std::sort(train_idx.begin(), train_idx.end());
+  std::sort(val_idx.begin(), val_idx.end());
+  auto fill = [](Split* s, const std::string& name, std::shared_ptr<const Dataset> d,
+                 std::vector<int64_t> idx) {
+    s->name = name;
+    s->dataset = std::move(d);
+    s->indices = std::move(idx);
+    for (int64_t i : s->indices) s->labels.push_back(s->dataset->labels()[i]);
+  };
+  fill(&data.train, "train", *train_set, train_idx);
+  fill(&data.validation, "validation", *train_set, val_idx);
+  std::vector<int64_t> test_idx;
+  const auto& test_labels = (*test_set)->labels();
+  for (int64_t i = 0; i < static_cast<int64_t>(test_labels.size()); ++i) {
+    if (test_classes->count(test_labels[i])) test_idx.push_back(i);
+  }
+  fill(&data.test, "test", *test_set, test_idx);
+  if (data.train.size() < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(file.Where({"data", "train_classes"}),
+                                                   "the training split has ", data.train.size(),
+                                                   " examples"));
+  }
+  if (data.test.size() < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(file.Where({"data", "test_classes"}),
+                                                   "the test split has ", data.test.size(),
+                                                   " examples"));
+  }
+  if (file.config().preprocessing().normalize()) {
+    data.normalization = ComputeNormalization(data.train);
+  }
+  return data;
+}
+
+Normalization ComputeNormalization(const Split& split) {
+  const int64_t n = NumElements(split.dataset->example_shape());
+  std::vector<float> x(n);
+  double sum = 0, sum2 = 0;
+  for (int64_t i : split.indices) {
+    split.dataset->CopyExample(i, x.data());
+    for (float v : x) {
+      sum += v;
+      sum2 += static_cast<double>(v) * v;
+    }
+  }
+  const double count = static_cast<double>(n) * split.size();
+  const double mean = sum / count;
+  const double var = std::max(sum2 / count - mean * mean, 0.0);
+  Normalization out;
+  out.mean = static_cast<float>(mean);
+  out.std = static_cast<float>(std::max(std::sqrt(var), 1e-6));
+  return out;
+}
+
+Tensor MakeBatch(const Split& split, const std::vector<int64_t>& positions,
+                 const Normalization& normalization) {
+  Shape shape = split.dataset->example_shape();
+  const int64_t n = NumElements(shape);
+  shape.insert(shape.begin(), static_cast<int64_t>(positions.size()));
+  Tensor batch = Tensor::Empty(shape);
+  const float scale = 1.0f / normalization.std;
+  for (size_t b = 0; b < positions.size(); ++b) {
+    float* dst = batch.data() + b * n;
+    split.dataset->CopyExample(split.indices[positions[b]], dst);
+    for (int64_t k = 0; k < n; ++k) dst[k] = (dst[k] - normalization.mean) * scale;
+  }
+  return batch;
+}
+
+void ForEachBlock(const Split& split, int64_t block, const Normalization& normalization,
+                  const std::function<void(const Tensor&, int64_t)>& fn) {
+  for (int64_t start = 0; start < split.size(); start += block) {
+    std::vector<int64_t> positions;
+    for (int64_t i = start; i < std::min(split.size(), start + block); ++i) positions.push_back(i);
+    fn(MakeBatch(split, positions, normalization), start);
+  }
+}
+
+}  // namespace siamese

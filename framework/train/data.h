@@ -1,0 +1,65 @@
+// The three splits of an experiment and the batches drawn from them.
+//
+//   train       the dataset's "train" split, classes data.train_classes,
+//               minus the validation hold-out
+//   validation  data.validation_fraction of each training class, held out
+//               from the "train" split (seeded); used for threshold
+//               calibration and model selection, never the test split
+//   test        the dataset's "test" split, classes data.test_classes
+//               (open set: disjoint from the training classes)
+// Normalization: one mean and standard deviation over every value of the
+// training examples; applied to every split (and stored in checkpoints).
+#ifndef SIAMESE_FRAMEWORK_TRAIN_DATA_H_
+#define SIAMESE_FRAMEWORK_TRAIN_DATA_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "framework/core/dataset.h"
+#include "framework/core/experiment_file.h"
+#include "framework/tensor/tensor.h"
+
+namespace siamese {
+
+struct Split {
+  std::string name;
+  std::shared_ptr<const Dataset> dataset;
+  std::vector<int64_t> indices;  // into dataset
+  std::vector<int64_t> labels;   // dataset labels of `indices`
+  int64_t size() const { return static_cast<int64_t>(indices.size()); }
+};
+
+struct Normalization {
+  float mean = 0.0f;
+  float std = 1.0f;
+};
+
+struct ExperimentData {
+  Split train, validation, test;
+  Normalization normalization;
+  Shape example_shape;
+  std::vector<std::string> class_names;
+  std::vector<std::string> source_files;
+};
+
+// Opens the dataset's splits and builds the three splits. Errors (missing or
+// truncated files, unknown classes, empty splits) name the file or field.
+absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file);
+
+// Normalization over the given split (mean and population std of all values).
+Normalization ComputeNormalization(const Split& split);
+
+// Examples split.indices[positions[i]] for each i, normalized, as
+// [positions.size(), example shape...].
+Tensor MakeBatch(const Split& split, const std::vector<int64_t>& positions,
+                 const Normalization& normalization);
+
+// Every example of the split, in blocks, through `fn(batch, first_position)`.
+void ForEachBlock(const Split& split, int64_t block, const Normalization& normalization,
+                  const std::function<void(const Tensor&, int64_t)>& fn);
+
+}  // namespace siamese
+
+#endif  // SIAMESE_FRAMEWORK_TRAIN_DATA_H_

@@ -1,0 +1,58 @@
+// Loss "contrastive": Hadsell et al.'s squared contrastive loss on pairs.
+#include "absl/strings/str_cat.h"
+#include "framework/core/loss.h"
+#include "framework/core/registry.h"
+#include "framework/ops/activation.h"
+#include "framework/ops/elementwise.h"
+#include "framework/ops/reduce.h"
+#include "framework/ops/shape_ops.h"
+#include "plugins/losses/contrastive/contrastive.pb.h"
+
+namespace siamese {
+namespace {
+
+class ContrastiveLoss : public Loss {
+ public:
+  explicit ContrastiveLoss(const ContrastiveLossParams& p) : p_(p) {}
+
+  static absl::StatusOr<std::unique_ptr<Loss>> Create(const ContrastiveLossParams& p,
+                                                      const PluginContext&) {
+    if (p.pos_margin() < 0) {
+      return FieldError("pos_margin", absl::StrCat("must be >= 0, got ", p.pos_margin()));
+    }
+    if (!(p.neg_margin() > p.pos_margin())) {
+      return FieldError("neg_margin", absl::StrCat("must be > pos_margin (", p.pos_margin(),
+                                                   "), got ", p.neg_margin()));
+    }
+    return std::unique_ptr<Loss>(new ContrastiveLoss(p));
+  }
+
+  TupleKind input() const override { return TupleKind::kPairs; }
+
+  Variable Compute(const LossInput& in) override {
+    const MinedTuples& t = *in.tuples;
+    const int64_t pairs = static_cast<int64_t>(t.pos_a.size() + t.neg_a.size());
+    if (pairs == 0) return ZeroLoss(in.distances);
+    std::vector<Variable> terms;
+    if (!t.pos_a.empty()) {
+      Variable d = GatherDistances(in.distances, t.pos_a, t.pos_b);
+      terms.push_back(Square(Relu(AddScalar(d, -p_.pos_margin()))));
+    }
+    if (!t.neg_a.empty()) {
+      Variable d = GatherDistances(in.distances, t.neg_a, t.neg_b);
+      terms.push_back(Square(Relu(RSubScalar(d, p_.neg_margin()))));
+    }
+    Variable all = terms.size() == 1 ? terms[0] : Concat(terms, 0);
+    return MeanAll(all);
+  }
+
+ private:
+  ContrastiveLossParams p_;
+};
+
+SIAMESE_REGISTER_PLUGIN(Loss, "contrastive", siamese::contrastive, ContrastiveLossParams,
+                        "Hadsell et al. 2006: max(0, d - m+)^2 same, max(0, m- - d)^2 different",
+                        &ContrastiveLoss::Create);
+
+}  // namespace
+}  // namespace siamese
