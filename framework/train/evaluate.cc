@@ -1,0 +1,118 @@
+#include "framework/train/evaluate.h"
+
+#include <cstring>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace siamese {
+namespace {
+
+std::vector<int> RecallKs(const EvaluationConfig& config) {
+  std::vector<int> ks(config.recall_at().begin(), config.recall_at().end());
+  if (ks.empty()) ks = {1, 2, 4, 8};
+  return ks;
+}
+
+std::string Num(double v) { return absl::StrFormat("%.6g", v); }
+
+}  // namespace
+
+DistanceKind ToDistanceKind(const Distance& distance) {
+  switch (distance.kind()) {
+    case Distance::Kind::kEuclidean:
+      return DistanceKind::kEuclidean;
+    case Distance::Kind::kSquaredEuclidean:
+      return DistanceKind::kSquaredEuclidean;
+    case Distance::Kind::kCosine:
+      return DistanceKind::kCosine;
+  }
+  return DistanceKind::kEuclidean;
+}
+
+Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& normalization,
+                  int64_t block) {
+  const bool was_training = encoder->is_training();
+  encoder->Eval();
+  NoGradScope no_grad;
+  Tensor out;
+  ForEachBlock(split, block, normalization, [&](const Tensor& batch, int64_t first) {
+    Tensor e = encoder->Forward(Variable(batch)).value().ToPlain();
+    if (!out.defined()) out = Tensor::Empty({split.size(), e.dim(1)});
+    std::memcpy(out.data() + first * e.dim(1), e.data(), e.numel() * sizeof(float));
+  });
+  encoder->Train(was_training);
+  return out;
+}
+
+absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const Split& split,
+                                                        const Normalization& normalization,
+                                                        const Distance& distance,
+                                                        const EvaluationConfig& config) {
+  Tensor e = EmbedSplit(encoder, split, normalization, config.block_rows());
+  return EvaluateRetrieval(e, split.labels, e, split.labels, /*query_is_reference=*/true,
+                           ToDistanceKind(distance), RecallKs(config), config.knn_k(),
+                           config.block_rows());
+}
+
+absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const ExperimentData& data,
+                                               const Distance& distance,
+                                               const EvaluationConfig& config, uint64_t seed) {
+  EvaluationReport report;
+  const DistanceKind kind = ToDistanceKind(distance);
+  Tensor test = EmbedSplit(encoder, data.test, data.normalization, config.block_rows());
+  auto retrieval = EvaluateRetrieval(test, data.test.labels, test, data.test.labels, true, kind,
+                                     RecallKs(config), config.knn_k(), config.block_rows());
+  if (!retrieval.ok()) return retrieval.status();
+  report.test_retrieval = *retrieval;
+
+  const std::set<int64_t> val_classes(data.validation.labels.begin(), data.validation.labels.end());
+  if (val_classes.size() < 2) return report;
+  // Threshold: calibrated on validation pairs only.
+  Tensor val = EmbedSplit(encoder, data.validation, data.normalization, config.block_rows());
+  auto val_pairs = MakeVerificationPairs(data.validation.labels, config.verification_pairs(),
+                                         seed ^ 0x76616cULL);
+  if (!val_pairs.ok()) return val_pairs.status();
+  auto val_d = PairDistances(val, *val_pairs, kind);
+  if (!val_d.ok()) return val_d.status();
+  auto threshold = CalibrateThreshold(*val_d, val_pairs->same);
+  if (!threshold.ok()) return threshold.status();
+  auto val_acc = AccuracyAtThreshold(*val_d, val_pairs->same, *threshold);
+  if (!val_acc.ok()) return val_acc.status();
+  auto test_pairs =
+      MakeVerificationPairs(data.test.labels, config.verification_pairs(), seed ^ 0x74657374ULL);
+  if (!test_pairs.ok()) return test_pairs.status();
+  auto test_d = PairDistances(test, *test_pairs, kind);
+  if (!test_d.ok()) return test_d.status();
+  auto verification = EvaluateVerification(*test_d, test_pairs->same, *threshold);
+  if (!verification.ok()) return verification.status();
+  report.test_verification = *verification;
+  report.threshold = *threshold;
+  report.validation_accuracy = *val_acc;
+  report.has_verification = true;
+  return report;
+}
+
+std::string ReportToJson(const EvaluationReport& r) {
+  const RetrievalMetrics& m = r.test_retrieval;
+  std::string s = absl::StrCat("{\"split\": \"test\", \"precision_at_1\": ", Num(m.precision_at_1),
+                               ", \"r_precision\": ", Num(m.r_precision),
+                               ", \"map_at_r\": ", Num(m.map_at_r));
+  for (const auto& [k, v] : m.recall_at_k) absl::StrAppend(&s, ", \"recall_at_", k, "\": ", Num(v));
+  absl::StrAppend(&s, ", \"knn_accuracy\": ", Num(m.knn_accuracy),
+                  ", \"num_queries\": ", m.num_queries);
+  if (r.has_verification) {
+    const VerificationMetrics& v = r.test_verification;
+    absl::StrAppend(&s, ", \"roc_auc\": ", Num(v.roc_auc), ", \"eer\": ", Num(v.eer),
+                    ", \"tar_at_far_1e-3\": ", Num(v.tar_at_far_1e_3),
+                    ", \"tar_at_far_1e-2\": ", Num(v.tar_at_far_1e_2),
+                    ", \"verification_accuracy\": ", Num(v.accuracy),
+                    ", \"threshold\": ", Num(r.threshold),
+                    ", \"threshold_source\": \"validation\"",
+                    ", \"validation_accuracy\": ", Num(r.validation_accuracy));
+  }
+  return s + "}";
+}
+
+}  // namespace siamese

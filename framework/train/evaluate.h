@@ -1,0 +1,52 @@
+// Evaluation of a trained encoder, the way the peers report it:
+//   retrieval on the test split (every test example queries all the others:
+//   Precision@1, R-Precision, MAP@R, Recall@K, kNN accuracy), and
+//   verification on balanced test pairs (ROC AUC, EER, TAR@FAR) with the
+//   accuracy at a distance threshold calibrated on VALIDATION pairs, never on
+//   the test split.
+#ifndef SIAMESE_FRAMEWORK_TRAIN_EVALUATE_H_
+#define SIAMESE_FRAMEWORK_TRAIN_EVALUATE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "framework/core/distance.h"
+#include "framework/core/encoder.h"
+#include "framework/eval/retrieval.h"
+#include "framework/eval/verification.h"
+#include "framework/proto/experiment.pb.h"
+#include "framework/train/data.h"
+
+namespace siamese {
+
+struct EvaluationReport {
+  RetrievalMetrics test_retrieval;
+  VerificationMetrics test_verification;
+  double validation_accuracy = 0;  // at the calibrated threshold
+  double threshold = 0;            // calibrated on validation pairs
+  bool has_verification = false;   // false when validation has < 2 classes
+};
+
+DistanceKind ToDistanceKind(const Distance& distance);
+
+// Embeddings [split.size(), D] of every example, in eval mode without a
+// tape, in blocks of `block` examples. Restores the encoder's mode.
+Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& normalization,
+                  int64_t block);
+
+// Retrieval metrics of `split` against itself (leave-one-out).
+absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const Split& split,
+                                                        const Normalization& normalization,
+                                                        const Distance& distance,
+                                                        const EvaluationConfig& config);
+
+absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const ExperimentData& data,
+                                               const Distance& distance,
+                                               const EvaluationConfig& config, uint64_t seed);
+
+// One JSON object (no newline) with every metric of the report.
+std::string ReportToJson(const EvaluationReport& report);
+
+}  // namespace siamese
+
+#endif  // SIAMESE_FRAMEWORK_TRAIN_EVALUATE_H_
