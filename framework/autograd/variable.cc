@@ -41,7 +41,12 @@ void Variable::AccumulateGrad(const Tensor& g) const {
       << "autograd: gradient of shape " << g.ShapeString() << " for a variable of shape "
       << impl_->value.ShapeString();
   Tensor incoming = g;
-  if (impl_->is_leaf) incoming = incoming.ToLayout(impl_->value.desc());
+  if (impl_->is_leaf) {
+    incoming = incoming.ToLayout(impl_->value.desc());
+    // A leaf owns its gradient: ops may pass one buffer to several inputs
+    // (e.g. add) or a view of the output gradient (reshape).
+    if (!impl_->grad.defined() && incoming.raw() == g.raw()) incoming = incoming.Clone();
+  }
   if (!impl_->grad.defined()) {
     impl_->grad = incoming;
     return;
