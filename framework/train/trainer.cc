@@ -130,6 +130,17 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   const int64_t total_steps = cfg.training().steps() > 0
                                   ? cfg.training().steps()
                                   : cfg.training().epochs() * batches_per_epoch;
+  if (cfg.schedule().name() == "cosine" &&
+      (cfg.schedule().warmup_steps() < 0 || cfg.schedule().warmup_steps() > total_steps)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.Where({"schedule", "warmup_steps"}), "schedule.warmup_steps: must be in [0, ",
+        total_steps, "] (the run's steps), got ", cfg.schedule().warmup_steps()));
+  }
+  if (cfg.schedule().name() == "step" && cfg.schedule().step_size() < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(file.Where({"schedule", "step_size"}),
+                                                   "schedule.step_size: must be >= 1, got ",
+                                                   cfg.schedule().step_size()));
+  }
   Encoder& model = **encoder;
 
   // --- Transfer learning: initial weights and frozen prefixes.

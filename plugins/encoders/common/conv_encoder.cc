@@ -15,7 +15,7 @@
 #include "framework/ops/norm.h"
 #include "framework/ops/pool.h"
 #include "framework/tensor/rng.h"
-#include "plugins/encoders/common/l2_normalize.h"
+#include "framework/ops/distance.h"
 
 namespace siamese {
 namespace encoders {
@@ -178,7 +178,7 @@ class ConvEncoder : public Encoder {
       h = Activate(Linear(h, fc->weight, fc->bias));
     }
     h = Linear(h, out_->weight, out_->bias);
-    if (spec_.l2_normalize) h = L2NormalizeRows(h);
+    if (spec_.l2_normalize) h = L2Normalize(h);
     return h;
   }
 

@@ -1,0 +1,94 @@
+// train: runs an experiment file into its run folder.
+//
+//   bazel run -c opt //experiments:train -- \
+//       --config=experiments/configs/fashion_mnist_closed_set.pbtxt \
+//       [--set='training { epochs: 3 }' ...] [--list_plugins]
+//
+// Paths are resolved against the folder `bazel run` was called from.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_join.h"
+#include "framework/core/dataset.h"
+#include "framework/core/encoder.h"
+#include "framework/core/experiment_file.h"
+#include "framework/core/loss.h"
+#include "framework/core/miner.h"
+#include "framework/core/registry.h"
+#include "framework/core/sampler.h"
+#include "framework/io/run_dir.h"
+#include "framework/train/trainer.h"
+
+ABSL_FLAG(std::string, config, "", "experiment file (protobuf text format)");
+ABSL_FLAG(std::string, set, "",
+          "an override in the experiment file's text format, e.g. 'training { epochs: 3 }'; "
+          "repeat the flag for several, applied in order");
+ABSL_FLAG(bool, list_plugins, false, "print every registered plugin with its parameters");
+
+namespace siamese {
+namespace {
+
+template <typename T>
+void List() {
+  for (const PluginInfo& info : Registry<T>::List()) std::printf("%s", DescribePlugin(info).c_str());
+}
+
+int Main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("Trains a Siamese / metric-learning model from an experiment file.");
+  // Every --set is kept, in order (an absl flag keeps only the last value).
+  std::vector<std::string> overrides;
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--set=", 0) == 0) {
+      overrides.push_back(a.substr(6));
+    } else if (a == "--set" && i + 1 < argc) {
+      overrides.push_back(argv[++i]);
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
+  if (absl::GetFlag(FLAGS_list_plugins)) {
+    List<Dataset>();
+    List<Sampler>();
+    List<Encoder>();
+    List<Miner>();
+    List<Loss>();
+    return 0;
+  }
+  if (absl::GetFlag(FLAGS_config).empty()) {
+    std::fprintf(stderr, "train: --config=<experiment file> is required\n");
+    return 2;
+  }
+  auto path = ResolveUserPath(absl::GetFlag(FLAGS_config));
+  if (!path.ok()) {
+    std::fprintf(stderr, "train: %s\n", std::string(path.status().message()).c_str());
+    return 1;
+  }
+  auto file = ExperimentFile::Load(*path, overrides);
+  if (!file.ok()) {
+    std::fprintf(stderr, "train: %s\n", std::string(file.status().message()).c_str());
+    return 1;
+  }
+  TrainOptions options;
+  std::vector<std::string> words(argv, argv + argc);
+  options.command_line = absl::StrJoin(words, " ");
+  auto result = Train(**file, options);
+  if (!result.ok()) {
+    std::fprintf(stderr, "train: %s\n", std::string(result.status().message()).c_str());
+    return 1;
+  }
+  std::printf("run folder: %s\nresults: %s\n", result->run_dir.c_str(),
+              result->results_json.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace siamese
+
+int main(int argc, char** argv) { return siamese::Main(argc, argv); }
