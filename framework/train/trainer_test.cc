@@ -1,0 +1,201 @@
+#include "framework/train/trainer.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "framework/core/experiment_file.h"
+#include "framework/io/idx.h"
+#include "framework/tensor/rng.h"
+#include "framework/train/checkpoint.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace siamese {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string TmpDir() {
+  const char* d = std::getenv("TEST_TMPDIR");
+  return d ? d : "/tmp";
+}
+
+// 4 classes of 8x8 images: a bright bar in a class-specific row, plus noise.
+void WriteSyntheticIdx(const std::string& prefix, int per_class, uint64_t seed) {
+  Rng rng(seed);
+  IdxArray images{{4 * per_class, 8, 8}, {}}, labels{{4 * per_class}, {}};
+  for (int i = 0; i < 4 * per_class; ++i) {
+    const int c = i % 4;
+    for (int y = 0; y < 8; ++y)
+      for (int x = 0; x < 8; ++x) {
+        float v = rng.Uniform(0.0f, 90.0f) + (y == 2 * c || y == 2 * c + 1 ? 150.0f : 0.0f);
+        images.data.push_back(static_cast<uint8_t>(v));
+      }
+    labels.data.push_back(static_cast<uint8_t>(c));
+  }
+  ASSERT_TRUE(WriteIdx(prefix + "-images.idx", images).ok());
+  ASSERT_TRUE(WriteIdx(prefix + "-labels.idx", labels).ok());
+}
+
+std::string Config(const std::string& name) {
+  const std::string d = TmpDir();
+  return R"(name: ")" + name + R"("
+seed: 3
+threads: 1
+output_dir: ")" + d + R"(/runs"
+data {
+  dataset {
+    name: "idx_images"
+    [siamese.idx_images] {
+      train_images: ")" + d + R"(/train-images.idx"
+      train_labels: ")" + d + R"(/train-labels.idx"
+      test_images: ")" + d + R"(/test-images.idx"
+      test_labels: ")" + d + R"(/test-labels.idx"
+    }
+  }
+  validation_fraction: 0.25
+}
+sampler { name: "pk" [siamese.pk] { k: 4 } }
+encoder {
+  name: "cnn"
+  [siamese.cnn] { conv { channels: 4 } fc: 16 }
+}
+embedding_dim: 8
+miner { name: "semi_hard" [siamese.semi_hard] { margin: 0.2 } }
+loss { name: "triplet" [siamese.triplet] { margin: 0.2 } }
+optimizer { name: "adam" learning_rate: 0.01 }
+training { epochs: 3 batch_size: 16 log_every: 5 checkpoint_every: 4 }
+evaluation { verification_pairs: 200 block_rows: 32 }
+)";
+}
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? text : text.replace(at, from.size(), to);
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    WriteSyntheticIdx(TmpDir() + "/train", 40, 1);
+    WriteSyntheticIdx(TmpDir() + "/test", 20, 2);
+  }
+
+  absl::StatusOr<TrainResult> Run(const std::string& text, const TrainOptions& options = {}) {
+    auto file = ExperimentFile::Parse("test.pbtxt", text);
+    if (!file.ok()) return file.status();
+    TrainOptions o = options;
+    o.verbose = false;
+    return Train(**file, o);
+  }
+};
+
+TEST_F(TrainerTest, LearnsAndWritesTheRunFolder) {
+  auto r = Run(Config("learns"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->finished);
+  EXPECT_THAT(r->results_json, HasSubstr("\"threshold_source\": \"validation\""));
+  for (const char* f : {"experiment.pbtxt", "manifest.json", "metrics.jsonl", "checkpoint.ckpt",
+                        "results.json"}) {
+    EXPECT_EQ(access((r->run_dir + "/" + f).c_str(), F_OK), 0) << f;
+  }
+  auto ckpt = ReadCheckpoint(r->run_dir + "/checkpoint.ckpt");
+  ASSERT_TRUE(ckpt.ok());
+  EXPECT_TRUE(ckpt->has_threshold());
+  // The bars are easy: retrieval must be well above chance (0.25).
+  const auto pos = r->results_json.find("\"precision_at_1\": ");
+  EXPECT_GT(std::atof(r->results_json.c_str() + pos + 18), 0.8);
+}
+
+TEST_F(TrainerTest, SameConfigGivesIdenticalNumbers) {
+  auto a = Run(Config("repeat_a"));
+  auto b = Run(Config("repeat_b"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->results_json, b->results_json);
+}
+
+TEST_F(TrainerTest, KilledAndResumedRunEndsLikeAnUninterruptedOne) {
+  auto whole = Run(Config("whole"));
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  TrainOptions kill;
+  kill.stop_after_step = 7;  // between two periodic checkpoints
+  auto part = Run(Config("resumed"), kill);
+  ASSERT_TRUE(part.ok()) << part.status();
+  EXPECT_FALSE(part->finished);
+  EXPECT_EQ(part->steps_done, 7);
+  auto rest = Run(Config("resumed"));
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_TRUE(rest->finished);
+  EXPECT_EQ(rest->results_json, whole->results_json);
+}
+
+TEST_F(TrainerTest, ResumingAnotherExperimentInTheSameFolderIsRefused) {
+  TrainOptions kill;
+  kill.stop_after_step = 2;
+  ASSERT_TRUE(Run(Config("clash"), kill).ok());
+  std::string other = Replace(Config("clash"), "seed: 3", "seed: 4");
+  auto r = Run(other);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("checkpoint of a different experiment"));
+}
+
+TEST_F(TrainerTest, UnknownPluginListsTheRegisteredOnesWithLocation) {
+  std::string text = Replace(Config("unknown"), "name: \"cnn\"", "name: \"cnnn\"");
+  auto r = Run(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("test.pbtxt:"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("unknown encoder \"cnnn\"; registered: cnn, cnn1d"));
+}
+
+TEST_F(TrainerTest, BadPluginParameterNamesFileLineAndField) {
+  std::string text = Replace(Config("badparam"), "[siamese.triplet] { margin: 0.2 }",
+                             "[siamese.triplet] { margin: -1 }");
+  auto r = Run(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("test.pbtxt:24:"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("loss.margin: must be >= 0, got -1"));
+}
+
+TEST_F(TrainerTest, MissingDataFileIsNamed) {
+  std::string text = Replace(Config("missing"), "/train-images.idx", "/absent-images.idx");
+  auto r = Run(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("absent-images.idx"));
+}
+
+TEST_F(TrainerTest, TruncatedDataFileNamesFileAndOffset) {
+  const std::string cut = TmpDir() + "/cut-images.idx";
+  {
+    std::ifstream in(TmpDir() + "/train-images.idx", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream out(cut, std::ios::binary);
+    out.write(bytes.data(), 16 + 1000);
+  }
+  std::string text = Replace(Config("truncated"), TmpDir() + "/train-images.idx", cut);
+  auto r = Run(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr(cut));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("truncated at byte offset 1016"));
+}
+
+TEST_F(TrainerTest, MinerAndLossMustAgreeOnTuples) {
+  std::string text = Replace(Config("mismatch"), "name: \"triplet\" [siamese.triplet] { margin: 0.2 }",
+                             "name: \"contrastive\"");
+  auto r = Run(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("miner \"semi_hard\" produces triplets but loss \"contrastive\" needs pairs"));
+}
+
+TEST_F(TrainerTest, DivergingLossStopsWithAClearMessage) {
+  std::string text = Replace(Config("nan"), "learning_rate: 0.01", "learning_rate: 1e30");
+  auto r = Run(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("training stopped"));
+}
+
+}  // namespace
+}  // namespace siamese
