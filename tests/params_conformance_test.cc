@@ -1,0 +1,261 @@
+// Conformance of every registered plugin's parameters, of every kind: the
+// registration names a params extension of the kind's config, the config
+// round-trips through protobuf text format, DescribePlugin lists every
+// parameter, and datasets report a missing file by its path.
+#include <algorithm>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "framework/core/dataset.h"
+#include "framework/core/encoder.h"
+#include "framework/core/loss.h"
+#include "framework/core/miner.h"
+#include "framework/core/registry.h"
+#include "framework/core/sampler.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "tests/conformance.h"
+
+namespace siamese {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+using google::protobuf::TextFormat;
+using google::protobuf::util::MessageDifferencer;
+
+// A registered plugin of any kind, with the prototype of its kind's config.
+struct Plugin {
+  PluginInfo info;
+  const Message* config_prototype;
+};
+
+void PrintTo(const Plugin& p, std::ostream* os) { *os << p.info.kind << " " << p.info.name; }
+
+template <typename T>
+void AddPlugins(std::vector<Plugin>* out) {
+  for (const PluginInfo& info : Registry<T>::List()) {
+    out->push_back({info, &T::Config::default_instance()});
+  }
+}
+
+std::vector<Plugin> AllPlugins() {
+  std::vector<Plugin> out;
+  AddPlugins<Encoder>(&out);
+  AddPlugins<Loss>(&out);
+  AddPlugins<Miner>(&out);
+  AddPlugins<Sampler>(&out);
+  AddPlugins<Dataset>(&out);
+  return out;
+}
+
+std::vector<Plugin> Datasets() {
+  std::vector<Plugin> out;
+  AddPlugins<Dataset>(&out);
+  return out;
+}
+
+// `name: "<name>"` and an empty params extension (present, all defaults).
+std::unique_ptr<Message> ConfigWithExtension(const Plugin& p) {
+  std::unique_ptr<Message> config(p.config_prototype->New());
+  const Reflection* r = config->GetReflection();
+  r->SetString(config.get(), config->GetDescriptor()->FindFieldByName("name"), p.info.name);
+  r->MutableMessage(config.get(), p.info.extension);
+  return config;
+}
+
+// Sets every field of `m` explicitly to its default value; repeated fields
+// get one element (a default scalar, or a message filled the same way).
+void FillWithDefaults(Message* m, int depth = 0) {
+  const Descriptor* d = m->GetDescriptor();
+  const Reflection* r = m->GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->containing_oneof() && r->HasOneof(*m, f->containing_oneof())) continue;
+    const bool rep = f->is_repeated();
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        rep ? r->AddInt32(m, f, f->default_value_int32())
+            : r->SetInt32(m, f, f->default_value_int32());
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        rep ? r->AddInt64(m, f, f->default_value_int64())
+            : r->SetInt64(m, f, f->default_value_int64());
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        rep ? r->AddUInt32(m, f, f->default_value_uint32())
+            : r->SetUInt32(m, f, f->default_value_uint32());
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        rep ? r->AddUInt64(m, f, f->default_value_uint64())
+            : r->SetUInt64(m, f, f->default_value_uint64());
+        break;
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        rep ? r->AddFloat(m, f, f->default_value_float())
+            : r->SetFloat(m, f, f->default_value_float());
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        rep ? r->AddDouble(m, f, f->default_value_double())
+            : r->SetDouble(m, f, f->default_value_double());
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        rep ? r->AddBool(m, f, f->default_value_bool()) : r->SetBool(m, f, f->default_value_bool());
+        break;
+      case FieldDescriptor::CPPTYPE_ENUM:
+        rep ? r->AddEnum(m, f, f->default_value_enum()) : r->SetEnum(m, f, f->default_value_enum());
+        break;
+      case FieldDescriptor::CPPTYPE_STRING:
+        rep ? r->AddString(m, f, f->default_value_string())
+            : r->SetString(m, f, f->default_value_string());
+        break;
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        if (depth < 3)
+          FillWithDefaults(rep ? r->AddMessage(m, f) : r->MutableMessage(m, f), depth + 1);
+        break;
+    }
+  }
+}
+
+// parse(print(config)) == config.
+::testing::AssertionResult RoundTrips(const Message& config) {
+  std::string text;
+  if (!TextFormat::PrintToString(config, &text)) {
+    return ::testing::AssertionFailure() << "TextFormat cannot print " << config.ShortDebugString();
+  }
+  std::unique_ptr<Message> parsed(config.New());
+  if (!TextFormat::ParseFromString(text, parsed.get())) {
+    return ::testing::AssertionFailure() << "the printed config does not parse:\n" << text;
+  }
+  std::string diff;
+  MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&diff);
+  if (!differencer.Compare(config, *parsed)) {
+    return ::testing::AssertionFailure() << "parse(print(config)) differs:\n" << text << diff;
+  }
+  return ::testing::AssertionSuccess() << text;
+}
+
+class PluginParamsTest : public ::testing::TestWithParam<Plugin> {};
+
+TEST_P(PluginParamsTest, RegistrationNamesAParamsExtensionOfTheKindsConfig) {
+  const PluginInfo& info = GetParam().info;
+  ASSERT_NE(info.extension, nullptr)
+      << info.kind << " \"" << info.name << "\": its params extension is not in the "
+      << "generated descriptor pool";
+  EXPECT_TRUE(info.extension->is_extension());
+  EXPECT_EQ(info.extension->containing_type(), GetParam().config_prototype->GetDescriptor());
+  EXPECT_EQ(info.extension->cpp_type(), FieldDescriptor::CPPTYPE_MESSAGE);
+  EXPECT_FALSE(info.extension->is_repeated());
+  EXPECT_FALSE(info.summary.empty()) << info.kind << " \"" << info.name << "\" has no summary";
+}
+
+TEST_P(PluginParamsTest, ConfigRoundTripsThroughTextFormat) {
+  const Plugin& p = GetParam();
+  ASSERT_NE(p.info.extension, nullptr);
+  std::unique_ptr<Message> config = ConfigWithExtension(p);
+  EXPECT_TRUE(RoundTrips(*config)) << "with an empty params message";
+  FillWithDefaults(config->GetReflection()->MutableMessage(config.get(), p.info.extension));
+  std::string text;
+  TextFormat::PrintToString(*config, &text);
+  EXPECT_THAT(text, ::testing::HasSubstr(absl::StrCat("[", p.info.extension->full_name(), "]")));
+  EXPECT_TRUE(RoundTrips(*config)) << "with every parameter set to its default";
+}
+
+TEST_P(PluginParamsTest, DescribePluginListsEveryParameter) {
+  const PluginInfo& info = GetParam().info;
+  ASSERT_NE(info.extension, nullptr);
+  const std::string text = DescribePlugin(info);
+  EXPECT_THAT(text, ::testing::HasSubstr(absl::StrCat("\"", info.name, "\"")));
+  EXPECT_THAT(text, ::testing::HasSubstr(info.summary));
+  EXPECT_THAT(text, ::testing::HasSubstr(info.extension->full_name()));
+  const Descriptor* params = info.extension->message_type();
+  for (int i = 0; i < params->field_count(); ++i) {
+    EXPECT_THAT(text, ::testing::HasSubstr(absl::StrCat(" ", params->field(i)->name(), " (")))
+        << "parameter " << params->field(i)->name() << " is not described";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPlugins, PluginParamsTest, ::testing::ValuesIn(AllPlugins()),
+                         [](const auto& info) {
+                           return conformance::TestName(info.param.info.kind + "_" +
+                                                        info.param.info.name);
+                         });
+
+// Datasets that read no file (e.g. synthetic ones), exempt from the check
+// below (none today).
+const std::vector<std::string>& DatasetsWithoutFiles() {
+  static const auto* names = new std::vector<std::string>{};
+  return *names;
+}
+
+// True for the string fields the suite points at a missing file.
+bool IsPathField(const FieldDescriptor* f) {
+  if (f->is_repeated() || f->cpp_type() != FieldDescriptor::CPPTYPE_STRING) return false;
+  for (const char* word : {"images", "labels", "path", "file"}) {
+    if (absl::StrContains(f->name(), word)) return true;
+  }
+  return false;
+}
+
+class DatasetFilesTest : public ::testing::TestWithParam<Plugin> {};
+
+TEST_P(DatasetFilesTest, MissingFileIsAnErrorNamingThePath) {
+  const PluginInfo& info = GetParam().info;
+  if (std::count(DatasetsWithoutFiles().begin(), DatasetsWithoutFiles().end(), info.name)) {
+    GTEST_SKIP() << "listed in DatasetsWithoutFiles()";
+  }
+  ASSERT_NE(info.extension, nullptr);
+  DatasetConfig config;
+  config.set_name(info.name);
+  Message* params = config.GetReflection()->MutableMessage(&config, info.extension);
+  std::vector<std::string> paths;
+  for (int i = 0; i < params->GetDescriptor()->field_count(); ++i) {
+    const FieldDescriptor* f = params->GetDescriptor()->field(i);
+    if (!IsPathField(f)) continue;
+    paths.push_back(absl::StrCat("/nonexistent/siamese-conformance/", info.name, "/", f->name()));
+    params->GetReflection()->SetString(params, f, paths.back());
+  }
+  ASSERT_FALSE(paths.empty())
+      << "dataset \"" << info.name << "\" has no string parameter whose name contains "
+      << "\"images\", \"labels\", \"path\" or \"file\"; if it reads no file, add it to "
+      << "DatasetsWithoutFiles() in tests/params_conformance_test.cc";
+  for (const char* split : {"train", "test"}) {
+    PluginContext context;
+    context.split = split;
+    auto dataset = Registry<Dataset>::Create(config, context);
+    ASSERT_FALSE(dataset.ok()) << split << ": created from missing files "
+                               << config.ShortDebugString();
+    const bool named = std::any_of(paths.begin(), paths.end(), [&](const std::string& p) {
+      return absl::StrContains(dataset.status().message(), p);
+    });
+    EXPECT_TRUE(named) << split
+                       << ": the error does not name the missing file: " << dataset.status();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllDatasets, DatasetFilesTest, ::testing::ValuesIn(Datasets()),
+                         [](const auto& info) {
+                           return conformance::TestName(info.param.info.name);
+                         });
+
+TEST(ParamsConformanceSuiteTest, EveryKindHasPlugins) {
+  for (const char* kind : {"encoder", "loss", "miner", "sampler", "dataset"}) {
+    const std::vector<Plugin> all = AllPlugins();
+    EXPECT_TRUE(std::any_of(all.begin(), all.end(),
+                            [kind](const Plugin& p) { return p.info.kind == kind; }))
+        << "no " << kind << " linked";
+  }
+}
+
+}  // namespace
+}  // namespace siamese
