@@ -18,54 +18,62 @@ std::string ErrorField(const absl::Status& status) {
   return payload.has_value() ? std::string(*payload) : std::string();
 }
 
+namespace {
+
+using google::protobuf::FieldDescriptor;
+
+std::string DefaultOf(const FieldDescriptor* f) {
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return absl::StrCat(f->default_value_float());
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return absl::StrCat(f->default_value_double());
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(f->default_value_int32());
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(f->default_value_int64());
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(f->default_value_uint32());
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(f->default_value_uint64());
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return f->default_value_bool() ? "true" : "false";
+    case FieldDescriptor::CPPTYPE_STRING:
+      return absl::StrCat("\"", f->default_value_string(), "\"");
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return f->default_value_enum()->name();
+    default:
+      return "";
+  }
+}
+
+// One line per field: name (type) = default; nested messages indented.
+// Repeated fields have no proto default: when empty, the plugin's own
+// documented default applies.
+void DescribeFields(const google::protobuf::Descriptor* d, int indent, std::string* out) {
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    const bool message = f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
+    std::string type = message ? f->message_type()->name() : f->type_name();
+    if (f->is_repeated()) type = "repeated " + type;
+    std::string def;
+    if (f->is_repeated()) {
+      def = " (empty: plugin default)";
+    } else if (!message) {
+      def = " = " + DefaultOf(f);
+    }
+    absl::StrAppend(out, std::string(indent, ' '), f->name(), " (", type, ")", def, "\n");
+    if (message) DescribeFields(f->message_type(), indent + 2, out);
+  }
+}
+
+}  // namespace
+
 std::string DescribePlugin(const PluginInfo& info) {
   std::string out = absl::StrCat(info.kind, " \"", info.name, "\": ", info.summary, "\n");
   if (info.extension == nullptr) return out;
-  const google::protobuf::Descriptor* params = info.extension->message_type();
   absl::StrAppend(&out, "    parameters: [", info.extension->full_name(), "] { ... }\n");
-  for (int i = 0; i < params->field_count(); ++i) {
-    const google::protobuf::FieldDescriptor* f = params->field(i);
-    std::string def;
-    if (f->has_default_value() || f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
-      switch (f->cpp_type()) {
-        case google::protobuf::FieldDescriptor::CPPTYPE_FLOAT:
-          def = absl::StrCat(f->default_value_float());
-          break;
-        case google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE:
-          def = absl::StrCat(f->default_value_double());
-          break;
-        case google::protobuf::FieldDescriptor::CPPTYPE_INT32:
-          def = absl::StrCat(f->default_value_int32());
-          break;
-        case google::protobuf::FieldDescriptor::CPPTYPE_INT64:
-          def = absl::StrCat(f->default_value_int64());
-          break;
-        case google::protobuf::FieldDescriptor::CPPTYPE_UINT32:
-          def = absl::StrCat(f->default_value_uint32());
-          break;
-        case google::protobuf::FieldDescriptor::CPPTYPE_UINT64:
-          def = absl::StrCat(f->default_value_uint64());
-          break;
-        case google::protobuf::FieldDescriptor::CPPTYPE_BOOL:
-          def = f->default_value_bool() ? "true" : "false";
-          break;
-        case google::protobuf::FieldDescriptor::CPPTYPE_STRING:
-          def = absl::StrCat("\"", f->default_value_string(), "\"");
-          break;
-        case google::protobuf::FieldDescriptor::CPPTYPE_ENUM:
-          def = f->default_value_enum()->name();
-          break;
-        default:
-          break;
-      }
-    }
-    std::string type = f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE
-                           ? f->message_type()->name()
-                           : f->type_name();
-    if (f->is_repeated()) type = "repeated " + type;
-    absl::StrAppend(&out, "      ", f->name(), " (", type, ")", def.empty() ? "" : " = ", def,
-                    "\n");
-  }
+  DescribeFields(info.extension->message_type(), 6, &out);
   return out;
 }
 

@@ -58,7 +58,8 @@ struct PluginInfo {
   const google::protobuf::FieldDescriptor* extension;  // the params extension
 };
 
-// Renders a plugin's parameters with their types, defaults and comments.
+// Renders a plugin's parameters (nested messages included) with their types
+// and defaults; the meaning of each is documented in the plugin's .proto.
 std::string DescribePlugin(const PluginInfo& info);
 
 template <typename T>

@@ -21,12 +21,12 @@ void Shuffle(std::vector<int64_t>* v, Rng* rng) {
 
 class PkSampler : public Sampler {
  public:
-  PkSampler(int k, uint64_t seed) : k_(k), seed_(seed) {}
+  explicit PkSampler(int k) : k_(k) {}
 
   static absl::StatusOr<std::unique_ptr<Sampler>> Create(const PkSamplerParams& p,
-                                                         const PluginContext& context) {
+                                                         const PluginContext&) {
     if (p.k() < 1) return FieldError("k", absl::StrCat("must be >= 1, got ", p.k()));
-    return std::unique_ptr<Sampler>(new PkSampler(p.k(), context.seed));
+    return std::unique_ptr<Sampler>(new PkSampler(p.k()));
   }
 
   absl::Status Init(const std::vector<int64_t>& labels, int64_t batch_size,
@@ -97,7 +97,7 @@ class PkSampler : public Sampler {
  private:
   int k_;
   int64_t p_ = 0;
-  uint64_t seed_;
+  uint64_t seed_ = 0;  // from Init
   std::vector<std::vector<int64_t>> classes_;
 };
 
