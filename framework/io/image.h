@@ -1,0 +1,46 @@
+// Reading single grayscale images given by users (e.g. to verify a pair with
+// a trained model).
+//
+// Formats, recognized by their first bytes (not by the file name):
+//   PNG (libpng)   any bit depth and color type: 8-bit grayscale as is;
+//                  1/2/4-bit grayscale scaled to 0..255; 16-bit reduced to 8
+//                  (rounded, v * 255 / 65535); palette expanded to RGB; RGB
+//                  converted to gray with the ITU-R BT.601 luma weights
+//                  Y = 0.299 R + 0.587 G + 0.114 B (rounded); an alpha
+//                  channel or a tRNS transparency is ignored (not composited).
+//                  Gamma and color-profile chunks are ignored.
+//   PGM, binary "P5" with maxval <= 255: the header (magic, width, height,
+//                  maxval; '#' comments allowed) then width * height bytes;
+//                  values are scaled to 0..255 when maxval < 255 (rounded);
+//                  bytes after the first image are ignored (netpbm allows
+//                  several images in one file).
+// Images are never resized.
+#ifndef SIAMESE_FRAMEWORK_IO_IMAGE_H_
+#define SIAMESE_FRAMEWORK_IO_IMAGE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace siamese {
+
+struct GrayImage {
+  int64_t height = 0;
+  int64_t width = 0;
+  std::vector<uint8_t> pixels;  // row-major, height * width, 0 black .. 255 white
+};
+
+// Reads a PNG or binary PGM file. Errors name `path`: a missing or
+// unreadable file (the system's reason), an unknown format (e.g. ASCII "P2"
+// PGM, JPEG), a malformed or truncated file (with libpng's reason, or the
+// byte offset for PGM), a PGM maxval outside 1..255, a zero width or height.
+absl::StatusOr<GrayImage> ReadImage(const std::string& path);
+
+// As ReadImage, for the bytes of a file; `path` only names it in errors.
+absl::StatusOr<GrayImage> DecodeImage(const std::string& bytes, const std::string& path);
+
+}  // namespace siamese
+
+#endif  // SIAMESE_FRAMEWORK_IO_IMAGE_H_

@@ -1,0 +1,105 @@
+#include "framework/train/embed_export.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "framework/io/npy.h"
+#include "framework/io/run_dir.h"
+#include "framework/io/tsv.h"
+
+namespace siamese {
+
+namespace {
+
+absl::Status UnknownSplit(const std::string& name) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown split \"", name, "\"; the splits are train, validation and test"));
+}
+
+}  // namespace
+
+absl::StatusOr<const Split*> FindSplit(const ExperimentData& data, const std::string& name) {
+  if (name == "train") return &data.train;
+  if (name == "validation") return &data.validation;
+  if (name == "test") return &data.test;
+  return UnknownSplit(name);
+}
+
+absl::Status WriteEmbeddingFiles(const std::string& output_dir, const Tensor& embeddings,
+                                 const std::vector<int64_t>& labels,
+                                 const std::vector<std::string>& class_names) {
+  if (embeddings.rank() != 2 || embeddings.dim(0) != static_cast<int64_t>(labels.size())) {
+    return absl::InvalidArgumentError(absl::StrCat("embeddings ", embeddings.ShapeString(),
+                                                   " do not match ", labels.size(), " labels"));
+  }
+  if (absl::Status s = MakeDirs(output_dir); !s.ok()) return s;
+  const Tensor e = embeddings.ToPlain();
+  const int64_t n = e.dim(0), d = e.dim(1);
+  if (absl::Status s = WriteNpy(output_dir + "/embeddings.npy", e.data(), {n, d}); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = WriteNpyInt64(output_dir + "/labels.npy", labels.data(), {n}); !s.ok()) {
+    return s;
+  }
+  std::vector<TsvRow> vectors(n), metadata;
+  metadata.reserve(n + 1);
+  metadata.push_back({"label", "class"});
+  for (int64_t i = 0; i < n; ++i) {
+    vectors[i].reserve(d);
+    for (int64_t k = 0; k < d; ++k)
+      vectors[i].push_back(absl::StrFormat("%.7g", e.data()[i * d + k]));
+    const int64_t l = labels[i];
+    const bool named = l >= 0 && l < static_cast<int64_t>(class_names.size());
+    metadata.push_back({absl::StrCat(l), named ? class_names[l] : absl::StrCat(l)});
+  }
+  if (absl::Status s = WriteTsv(output_dir + "/vectors.tsv", vectors); !s.ok()) return s;
+  return WriteTsv(output_dir + "/metadata.tsv", metadata);
+}
+
+absl::StatusOr<EmbeddingExport> ExportEmbeddings(TrainedModel* model, const std::string& split,
+                                                 const std::string& output_dir,
+                                                 int64_t block_rows) {
+  if (split != "train" && split != "validation" && split != "test") {
+    return UnknownSplit(split);  // before the (possibly long) data loading
+  }
+  auto data = LoadModelData(*model);
+  if (!data.ok()) return data.status();
+  auto s = FindSplit(*data, split);
+  if (!s.ok()) return s.status();
+  const Split& chosen = **s;
+  EmbeddingExport result;
+  result.split = split;
+  result.num_examples = chosen.size();
+  result.dim = model->embedding_dim();
+  result.output_dir = output_dir;
+  Tensor embeddings = Tensor::Empty({chosen.size(), result.dim});
+  // Raw values (identity normalization); Embed applies the stored one.
+  ForEachBlock(chosen, std::max<int64_t>(block_rows, 1), Normalization{},
+               [&](const Tensor& batch, int64_t first) {
+                 Tensor e = model->Embed(batch);
+                 std::memcpy(embeddings.data() + first * result.dim, e.data(),
+                             e.numel() * sizeof(float));
+               });
+  if (absl::Status w =
+          WriteEmbeddingFiles(output_dir, embeddings, chosen.labels, model->class_names());
+      !w.ok()) {
+    return w;
+  }
+  for (const char* f : {"embeddings.npy", "labels.npy", "vectors.tsv", "metadata.tsv"}) {
+    result.files.push_back(absl::StrCat(output_dir, "/", f));
+  }
+  return result;
+}
+
+std::string ExportSummary(const TrainedModel& model, const EmbeddingExport& result) {
+  std::vector<std::string> names;
+  for (const std::string& f : result.files) names.push_back(f.substr(f.rfind('/') + 1));
+  return absl::StrCat("embedded ", result.num_examples, " ", result.split, " examples of ",
+                      model.experiment().config().name(), " (", result.dim, "-D, ",
+                      model.distance().name(), ") into ", result.output_dir,
+                      "/: ", absl::StrJoin(names, " "));
+}
+
+}  // namespace siamese

@@ -1,0 +1,74 @@
+// Verifying a pair with a trained model: are two inputs of the same class?
+//
+// An input is either
+//   <split>:<index>   example <index> (0-based, dataset order: the row of
+//                     `embed --split=<split>`'s output) of the experiment's
+//                     split "train", "validation" or "test"; or
+//   a file path       a PNG or binary PGM image (framework/io/image.h),
+//                     resolved with ResolveUserPath. Its size must equal the
+//                     model's example shape [1, H, W] (never resized);
+//                     pixels are scaled to [0, 1] as the image datasets do
+//                     (p / 255), then the model applies its normalization.
+// The decision uses the experiment's distance and the checkpoint's
+// threshold (calibrated on the validation split): same iff
+// distance <= threshold, the rule the threshold was calibrated for.
+#ifndef SIAMESE_FRAMEWORK_TRAIN_VERIFY_PAIR_H_
+#define SIAMESE_FRAMEWORK_TRAIN_VERIFY_PAIR_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "framework/io/image.h"
+#include "framework/tensor/tensor.h"
+#include "framework/train/trained_model.h"
+
+namespace siamese {
+
+// "test:12" -> {"test", 12}; nullopt when `input` does not start with
+// "train:", "validation:" or "test:" (then it is a file path).
+struct SplitRef {
+  std::string split;
+  int64_t index = 0;
+};
+// InvalidArgument when the prefix is a split but the rest is not a
+// non-negative decimal index.
+absl::StatusOr<std::optional<SplitRef>> ParseSplitRef(const std::string& input);
+
+// One example [example_shape...] with values p / 255 from `image`.
+// Errors name `path`: the model's examples are not [1, H, W] images, or
+// the image size differs (both sizes given).
+absl::StatusOr<Tensor> ImageToExample(const GrayImage& image, const std::string& path,
+                                      const Shape& example_shape);
+
+struct VerifyInput {
+  std::string description;       // "test:12 (label 3, bar3)" or the file's path
+  Tensor example;                // raw values, [example shape...]
+  std::optional<int64_t> label;  // for split examples
+};
+
+struct VerifyResult {
+  VerifyInput a, b;
+  float distance = 0;
+  std::optional<float> threshold;  // from the checkpoint
+  bool same = false;               // distance <= *threshold; false without one
+};
+
+// Resolves both inputs (the dataset is loaded only when one is a split
+// example), embeds them and compares them. Errors name the input.
+absl::StatusOr<VerifyResult> VerifyPair(TrainedModel* model, const std::string& a,
+                                        const std::string& b);
+
+// The lines verify prints:
+//   a: <description>
+//   b: <description>
+//   distance (<kind>): <d>
+//   threshold: <t> (calibrated on the validation split; same iff distance <= threshold)
+//   same|different
+// or, without a threshold, the distance and a line saying there is none.
+std::string FormatVerifyResult(const TrainedModel& model, const VerifyResult& result);
+
+}  // namespace siamese
+
+#endif  // SIAMESE_FRAMEWORK_TRAIN_VERIFY_PAIR_H_
