@@ -1,7 +1,7 @@
 // train: runs an experiment file into its run folder.
 //
-//   bazel run -c opt //experiments:train -- \
-//       --config=experiments/configs/fashion_mnist_closed_set.pbtxt \
+//   bazel run -c opt //experiments:train --
+//       --config=experiments/configs/fashion_mnist_closed_set.pbtxt
 //       [--set='training { epochs: 3 }' ...] [--list_plugins]
 //
 // Paths are resolved against the folder `bazel run` was called from.

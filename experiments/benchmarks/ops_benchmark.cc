@@ -1,6 +1,6 @@
 // Google Benchmark suite for the op layer and one full CNN training step.
 //
-//   bazel run -c opt //experiments/benchmarks:ops_benchmark -- \
+//   bazel run -c opt //experiments/benchmarks:ops_benchmark --
 //       --benchmark_repetitions=7 --benchmark_report_aggregates_only=true
 //
 // Threads: SIAMESE_THREADS (default 2, the peer's setting). Figures to

@@ -22,6 +22,12 @@ class Encoder : public Module {
   // creation). Returns [N, embedding_dim()].
   virtual Variable Forward(const Variable& inputs) = 0;
   virtual int64_t embedding_dim() const = 0;
+
+  // Called by the trainer before the forward pass of training step `step`.
+  // Encoders that draw random numbers in training (dropout) derive their
+  // stream from (seed, step) here, so a run resumed from a checkpoint draws
+  // exactly what an uninterrupted run would. Default: nothing.
+  virtual void BeginStep(int64_t step) { (void)step; }
 };
 
 }  // namespace siamese

@@ -235,6 +235,7 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
 
     optimizer->set_learning_rate(schedule->LearningRate(step));
     optimizer->ZeroGrad();
+    model.BeginStep(step);
     Variable embeddings = model.Forward(Variable(MakeBatch(data->train, batch.indices, data->normalization)));
     Variable distances = distance->Matrix(embeddings, embeddings);
     MinedTuples tuples = miner ? miner->Mine(distances.value().ToPlain(), labels, *distance, step)

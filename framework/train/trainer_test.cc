@@ -7,8 +7,8 @@
 
 #include "framework/core/experiment_file.h"
 #include "framework/io/idx.h"
-#include "framework/tensor/rng.h"
 #include "framework/train/checkpoint.h"
+#include "framework/train/tiny_run_testutil.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -20,23 +20,6 @@ using ::testing::HasSubstr;
 std::string TmpDir() {
   const char* d = std::getenv("TEST_TMPDIR");
   return d ? d : "/tmp";
-}
-
-// 4 classes of 8x8 images: a bright bar in a class-specific row, plus noise.
-void WriteSyntheticIdx(const std::string& prefix, int per_class, uint64_t seed) {
-  Rng rng(seed);
-  IdxArray images{{4 * per_class, 8, 8}, {}}, labels{{4 * per_class}, {}};
-  for (int i = 0; i < 4 * per_class; ++i) {
-    const int c = i % 4;
-    for (int y = 0; y < 8; ++y)
-      for (int x = 0; x < 8; ++x) {
-        float v = rng.Uniform(0.0f, 90.0f) + (y == 2 * c || y == 2 * c + 1 ? 150.0f : 0.0f);
-        images.data.push_back(static_cast<uint8_t>(v));
-      }
-    labels.data.push_back(static_cast<uint8_t>(c));
-  }
-  ASSERT_TRUE(WriteIdx(prefix + "-images.idx", images).ok());
-  ASSERT_TRUE(WriteIdx(prefix + "-labels.idx", labels).ok());
 }
 
 std::string Config(const std::string& name) {
@@ -60,7 +43,7 @@ data {
 sampler { name: "pk" [siamese.pk] { k: 4 } }
 encoder {
   name: "cnn"
-  [siamese.cnn] { conv { channels: 4 } fc: 16 }
+  [siamese.cnn] { conv { channels: 4 } fc: 16 dropout: 0.1 }
 }
 embedding_dim: 8
 miner { name: "semi_hard" [siamese.semi_hard] { margin: 0.2 } }
@@ -80,8 +63,10 @@ std::string Replace(std::string text, const std::string& from, const std::string
 class TrainerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    WriteSyntheticIdx(TmpDir() + "/train", 40, 1);
-    WriteSyntheticIdx(TmpDir() + "/test", 20, 2);
+    // The data of tiny_run_testutil.h; the experiment below differs from its
+    // TinyExperiment (periodic checkpoints, for the resumption test).
+    ASSERT_TRUE(testing_train::WriteSyntheticIdx(TmpDir() + "/train", 40, 1).ok());
+    ASSERT_TRUE(testing_train::WriteSyntheticIdx(TmpDir() + "/test", 20, 2).ok());
   }
 
   absl::StatusOr<TrainResult> Run(const std::string& text, const TrainOptions& options = {}) {

@@ -117,6 +117,7 @@ class ConvEncoder : public Encoder {
       : spec_(spec),
         input_shape_(input_shape),
         embedding_dim_(embedding_dim),
+        seed_(seed),
         dropout_rng_(Rng(seed).Fork(kDropoutTag)) {
     const Rng root(seed);
     int64_t in_channels = input_shape[0];
@@ -184,6 +185,11 @@ class ConvEncoder : public Encoder {
 
   int64_t embedding_dim() const override { return embedding_dim_; }
 
+  // Dropout masks of step s come from Rng(seed).Fork(1).Fork(s).
+  void BeginStep(int64_t step) override {
+    dropout_rng_ = Rng(seed_).Fork(kDropoutTag).Fork(static_cast<uint64_t>(step));
+  }
+
  private:
   Variable Activate(const Variable& x) const {
     if (spec_.activation == "leaky_relu") return LeakyRelu(x, 0.01f);
@@ -203,6 +209,7 @@ class ConvEncoder : public Encoder {
   const ConvEncoderSpec spec_;
   const Shape input_shape_;
   const int64_t embedding_dim_;
+  const uint64_t seed_;
   Rng dropout_rng_;
   std::vector<WeightAndBias*> conv_;
   std::vector<BatchNormParams*> bn_;
