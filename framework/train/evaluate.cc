@@ -1,5 +1,6 @@
 #include "framework/train/evaluate.h"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -66,6 +67,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
                                      RecallKs(config), config.knn_k(), config.block_rows());
   if (!retrieval.ok()) return retrieval.status();
   report.test_retrieval = *retrieval;
+  report.test_embeddings = test;
 
   const std::set<int64_t> val_classes(data.validation.labels.begin(), data.validation.labels.end());
   if (val_classes.size() < 2) return report;
@@ -88,6 +90,12 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
   auto verification = EvaluateVerification(*test_d, test_pairs->same, *threshold);
   if (!verification.ok()) return verification.status();
   report.test_verification = *verification;
+  auto roc = RocCurve(*test_d, test_pairs->same);
+  if (roc.ok()) {
+    const size_t step = std::max<size_t>(1, roc->size() / 200);
+    for (size_t i = 0; i < roc->size(); i += step) report.test_roc.push_back((*roc)[i]);
+    if (report.test_roc.back().threshold != roc->back().threshold) report.test_roc.push_back(roc->back());
+  }
   report.threshold = *threshold;
   report.validation_accuracy = *val_acc;
   report.has_verification = true;

@@ -25,6 +25,10 @@ struct EvaluationReport {
   double validation_accuracy = 0;  // at the calibrated threshold
   double threshold = 0;            // calibrated on validation pairs
   bool has_verification = false;   // false when validation has < 2 classes
+  // For reports: test-pair ROC (at most ~200 points, evenly spaced in rank)
+  // and the test embeddings [N, D] (row i is test example i).
+  std::vector<RocPoint> test_roc;
+  Tensor test_embeddings;
 };
 
 DistanceKind ToDistanceKind(const Distance& distance);

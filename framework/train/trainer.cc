@@ -17,6 +17,8 @@
 #include "framework/core/registry.h"
 #include "framework/core/sampler.h"
 #include "framework/io/atomic_file.h"
+#include "framework/io/npy.h"
+#include "framework/io/tsv.h"
 #include "framework/io/run_dir.h"
 #include "framework/optim/adam.h"
 #include "framework/optim/schedule.h"
@@ -79,6 +81,24 @@ std::string RetrievalJson(int64_t step, const char* split, const RetrievalMetric
       "{\"step\": %d, \"split\": \"%s\", \"precision_at_1\": %.6g, \"r_precision\": %.6g, "
       "\"map_at_r\": %.6g}",
       step, split, m.precision_at_1, m.r_precision, m.map_at_r);
+}
+
+// roc.tsv (threshold, far, tar) and the test embeddings with their labels,
+// for reports (ablation report.html).
+absl::Status WriteReportFiles(const std::string& dir, const EvaluationReport& report,
+                              const std::vector<int64_t>& labels) {
+  std::vector<TsvRow> rows = {{"threshold", "far", "tar"}};
+  for (const RocPoint& p : report.test_roc) {
+    rows.push_back({absl::StrFormat("%.6g", p.threshold), absl::StrFormat("%.6g", p.far),
+                    absl::StrFormat("%.6g", p.tar)});
+  }
+  if (absl::Status s = WriteTsv(dir + "/roc.tsv", rows); !s.ok()) return s;
+  const Tensor& e = report.test_embeddings;
+  if (absl::Status s = WriteNpy(dir + "/test_embeddings.npy", e.data(), e.shape()); !s.ok()) {
+    return s;
+  }
+  return WriteNpyInt64(dir + "/test_labels.npy", labels.data(),
+                       {static_cast<int64_t>(labels.size())});
 }
 
 }  // namespace
@@ -172,6 +192,7 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   const std::string metrics_path = result.run_dir + "/metrics.jsonl";
   const std::string resolved = file.ResolvedText();
   int64_t step = 0;
+  int64_t first_step = 0;
   if (cfg.training().resume() && access(ckpt_path.c_str(), F_OK) == 0) {
     auto ckpt = ReadCheckpoint(ckpt_path);
     if (!ckpt.ok()) return ckpt.status();
@@ -185,6 +206,7 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
     for (const TensorProto& t : ckpt->optimizer_state()) state.emplace_back(t.name(), ToTensor(t));
     if (absl::Status s = optimizer->LoadState(state); !s.ok()) return s;
     step = ckpt->step();
+    first_step = step;
     if (options.verbose) std::fprintf(stderr, "[train] resuming %s at step %ld\n", ckpt_path.c_str(), step);
   } else {
     std::remove(metrics_path.c_str());
@@ -315,7 +337,18 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   auto report = EvaluateModel(&model, *data, *distance, cfg.evaluation(), cfg.seed());
   if (!report.ok()) return report.status();
   if (absl::Status s = save(step, &*report); !s.ok()) return s;
+  const double train_seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
   result.results_json = ReportToJson(*report);
+  // Timing is kept out of results.json, whose numbers are reproducible to
+  // the bit; a resumed run counts only its own steps.
+  if (absl::Status s = WriteFileAtomically(
+          result.run_dir + "/timing.json",
+          absl::StrFormat("{\"train_seconds\": %.2f, \"steps\": %d, \"resumed_from_step\": %d}\n",
+                          train_seconds, step, first_step));
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = WriteReportFiles(result.run_dir, *report, data->test.labels); !s.ok()) return s;
   if (absl::Status s = WriteFileAtomically(result.run_dir + "/results.json", result.results_json + "\n");
       !s.ok()) {
     return s;

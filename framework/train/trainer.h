@@ -8,7 +8,9 @@
 //   metrics.jsonl      one JSON object per line: training progress and
 //                      periodic validation metrics
 //   checkpoint.ckpt    the latest checkpoint (atomic, checksummed)
-//   results.json       the final test metrics (written last)
+//   results.json       the final test metrics (written last; reproducible)
+//   timing.json        training wall time of this process
+//   roc.tsv, test_embeddings.npy, test_labels.npy   for reports
 // Training resumes from checkpoint.ckpt when the folder has one (and
 // training.resume is true); sampler, miner and data order depend only on the
 // seed and the step, so a resumed run ends with the same numbers as an
