@@ -40,6 +40,14 @@ const std::map<std::string, EncoderEntry>& EncoderTable() {
       {"cnn1d", {{2, 16}, "", R"(name: "cnn1d" [siamese.cnn1d] {
           conv { channels: 2 kernel: 3 pool: "avg" } conv { channels: 3 kernel: 3 pool: "avg" }
           fc: 5 activation: "gelu" })"}},
+      // Token ids are not differentiable and random floats are not ids: the
+      // suite (which checks input gradients) runs the frames adapter.
+      {"transformer",
+       {{2, 16},
+        R"(name: "transformer" [siamese.transformer] {
+          input: "frames" frame_size: 4 d_model: 16 num_heads: 2 num_layers: 1 ffn_dim: 32 })",
+        R"(name: "transformer" [siamese.transformer] {
+          input: "frames" frame_size: 4 d_model: 8 num_heads: 2 num_layers: 1 ffn_dim: 16 })"}},
   };
   return *table;
 }

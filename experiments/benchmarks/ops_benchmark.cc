@@ -5,14 +5,19 @@
 //
 // Threads: SIAMESE_THREADS (default 2, the peer's setting). Figures to
 // compare with shared/peers/run_pytorch_peer.sh: BM_CnnTripletTrainStep's
-// images_per_s (the peer's cnn images_per_s_median) and BM_MatMul's GFLOP/s.
+// images_per_s (the peer's cnn images_per_s_median), BM_MatMul's GFLOP/s and
+// BM_TransformerContrastiveTrainStep's sequences_per_s (the peer's
+// transformer sequences_per_s_median).
 #include <cstdlib>
+#include <limits>
 
 #include "benchmark/benchmark.h"
 #include "experiments/benchmarks/small_cnn.h"
 #include "framework/ops/ops.h"
+#include "framework/optim/adam.h"
 #include "framework/optim/sgd.h"
 #include "framework/tensor/dnnl_context.h"
+#include "plugins/encoders/transformer/transformer_encoder.h"
 
 namespace siamese {
 namespace {
@@ -116,6 +121,60 @@ void BM_CnnInference(benchmark::State& state) {
       benchmark::Counter(256, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_CnnInference)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Hadsell et al. 2006 on pairs (e1[i], e2[i]) with labels y [P] (1 = same):
+// mean(y d^2 + (1 - y) relu(m - d)^2), d = sqrt(max(||e1 - e2||^2, 1e-12)).
+Variable ContrastivePairLoss(const Variable& e1, const Variable& e2, const Variable& y,
+                             float margin) {
+  Variable d =
+      Sqrt(Clamp(Sum(Square(Sub(e1, e2)), {1}), 1e-12f, std::numeric_limits<float>::max()));
+  Variable pos = Mul(y, Square(d));
+  Variable neg = Mul(RSubScalar(y, 1.0f), Square(Relu(RSubScalar(d, margin))));
+  return MeanAll(Add(pos, neg));
+}
+
+// The peer's transformer workload (pytorch_siamese_bench.py bench_transformer):
+// the "transformer" encoder plugin with its defaults on byte tokens (L = 64,
+// vocab 256, d_model 128, 4 heads, 2 pre-LN layers, FFN 512, GELU, mean pool,
+// linear -> 64, L2 norm); 128 pairs = 256 sequences of random ids 1..255 (no
+// padding) in one forward pass; contrastive loss, margin 1.0; Adam, lr 1e-3.
+void BM_TransformerContrastiveTrainStep(benchmark::State& state) {
+  constexpr int64_t kPairs = 128, kLength = 64;
+  PluginContext context;
+  context.input_shape = {kLength};
+  context.embedding_dim = 64;
+  context.seed = 0;
+  auto encoder = encoders::CreateTransformerEncoder(TransformerEncoderParams(), context);
+  if (!encoder.ok()) {
+    state.SkipWithError(std::string(encoder.status().message()).c_str());
+    return;
+  }
+  Encoder& model = **encoder;
+  Rng rng(1);
+  Tensor tokens = Tensor::Empty({2 * kPairs, kLength});
+  for (int64_t i = 0; i < tokens.numel(); ++i) tokens.data()[i] = 1.0f + rng.UniformInt(255);
+  Tensor labels = Tensor::Empty({kPairs});
+  for (int64_t i = 0; i < kPairs; ++i) labels.data()[i] = static_cast<float>(rng.UniformInt(2));
+  const Variable x(tokens), y(labels);
+  AdamOptions options;
+  options.learning_rate = 1e-3f;
+  Adam adam(model.NamedParameters(), options);
+  auto step = [&] {
+    adam.ZeroGrad();
+    Variable e = model.Forward(x);
+    ContrastivePairLoss(Slice(e, 0, 0, kPairs), Slice(e, 0, kPairs, 2 * kPairs), y, 1.0f)
+        .Backward();
+    adam.Step();
+  };
+  step();  // warm-up: creates the primitives
+  const int64_t created = PrimitiveCache::creations();
+  for (auto _ : state) step();
+  state.counters["sequences_per_s"] =
+      benchmark::Counter(2 * kPairs, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["primitives_created_in_loop"] =
+      static_cast<double>(PrimitiveCache::creations() - created);
+}
+BENCHMARK(BM_TransformerContrastiveTrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace siamese
