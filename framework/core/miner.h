@@ -31,6 +31,16 @@ struct MinedTuples {
   }
 };
 
+// The same supervision as the other kind of tuple (as pytorch-metric-
+// learning's convert_to_pairs / convert_to_triplets), so any miner can feed
+// any loss:
+//   triplets -> pairs: positives {(a, p)}, negatives {(a, n)}, duplicates
+//                      removed, in first-seen order;
+//   pairs -> triplets: for every anchor a, every positive partner p and
+//                      negative partner n of a (pairs count in both
+//                      directions), in anchor order.
+MinedTuples ConvertTuples(const MinedTuples& tuples, TupleKind target);
+
 class Miner {
  public:
   using Config = MinerConfig;

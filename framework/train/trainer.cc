@@ -126,13 +126,6 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
     auto m = Registry<Miner>::Create(cfg.miner(), context);
     if (!m.ok()) return file.Locate("miner", m.status());
     miner = std::move(*m);
-    if (miner->output() != (*loss)->input()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          file.Where({"miner", "name"}), "miner \"", cfg.miner().name(), "\" produces ",
-          miner->output() == TupleKind::kPairs ? "pairs" : "triplets", " but loss \"",
-          cfg.loss().name(), "\" needs ",
-          (*loss)->input() == TupleKind::kPairs ? "pairs" : "triplets"));
-    }
   }
   auto sampler = Registry<Sampler>::Create(cfg.sampler(), context);
   if (!sampler.ok()) return file.Locate("sampler", sampler.status());
@@ -260,8 +253,9 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
     model.BeginStep(step);
     Variable embeddings = model.Forward(Variable(MakeBatch(data->train, batch.indices, data->normalization)));
     Variable distances = distance->Matrix(embeddings, embeddings);
-    MinedTuples tuples = miner ? miner->Mine(distances.value().ToPlain(), labels, *distance, step)
-                               : batch.given;
+    MinedTuples tuples = ConvertTuples(
+        miner ? miner->Mine(distances.value().ToPlain(), labels, *distance, step) : batch.given,
+        (*loss)->input());
     if (!miner && tuples.size() == 0) {
       ClearTape();
       return absl::InvalidArgumentError(absl::StrCat(
