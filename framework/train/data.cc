@@ -58,7 +58,11 @@ absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file) {
   data.example_shape = (*train_set)->example_shape();
   data.class_names = (*train_set)->class_names();
   data.source_files = (*train_set)->source_files();
-  for (const std::string& f : (*test_set)->source_files()) data.source_files.push_back(f);
+  for (const std::string& f : (*test_set)->source_files()) {
+    if (std::find(data.source_files.begin(), data.source_files.end(), f) == data.source_files.end()) {
+      data.source_files.push_back(f);
+    }
+  }
   const int64_t num_classes = static_cast<int64_t>(data.class_names.size());
   auto train_classes = Classes(file, "train_classes", spec.train_classes(), num_classes);
   if (!train_classes.ok()) return train_classes.status();
