@@ -81,9 +81,11 @@ std::string Experiment(const std::string& name, const std::string& probe_params)
   return R"(name: ")" + name + R"("
 seed: 3
 threads: 1
-output_dir: ")" + TmpDir() + R"(/runs"
+output_dir: ")" +
+         TmpDir() + R"(/runs"
 data {
-  dataset { name: "state_probe" [siamese.testing.state_probe] { )" + probe_params + R"( } }
+  dataset { name: "state_probe" [siamese.testing.state_probe] { )" +
+         probe_params + R"( } }
   validation_fraction: 0.25
 }
 sampler { name: "pk" [siamese.pk] { k: 4 } }
