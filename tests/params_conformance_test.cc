@@ -201,7 +201,7 @@ const std::vector<std::string>& DatasetsWithoutFiles() {
 // True for the string fields the suite points at a missing file.
 bool IsPathField(const FieldDescriptor* f) {
   if (f->is_repeated() || f->cpp_type() != FieldDescriptor::CPPTYPE_STRING) return false;
-  for (const char* word : {"images", "labels", "path", "file"}) {
+  for (const char* word : {"images", "labels", "path", "file", "dir"}) {
     if (absl::StrContains(f->name(), word)) return true;
   }
   return false;
@@ -227,7 +227,7 @@ TEST_P(DatasetFilesTest, MissingFileIsAnErrorNamingThePath) {
   }
   ASSERT_FALSE(paths.empty())
       << "dataset \"" << info.name << "\" has no string parameter whose name contains "
-      << "\"images\", \"labels\", \"path\" or \"file\"; if it reads no file, add it to "
+      << "\"images\", \"labels\", \"path\", \"file\" or \"dir\"; if it reads no file, add it to "
       << "DatasetsWithoutFiles() in tests/params_conformance_test.cc";
   for (const char* split : {"train", "test"}) {
     PluginContext context;

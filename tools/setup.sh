@@ -13,6 +13,7 @@ PACKAGES=(
   zlib1g-dev             # .gz data files
   libpng-dev             # PNG inputs for //experiments:verify
   dataset-fashion-mnist  # /usr/share/datasets/fashion-mnist
+  wordnet-base           # /usr/share/wordnet/data.* for the wordnet_glosses dataset
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

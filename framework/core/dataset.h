@@ -33,6 +33,13 @@ class Dataset {
   virtual void CopyExample(int64_t i, float* dst) const = 0;
   // The files read, for the run manifest's checksums.
   virtual std::vector<std::string> source_files() const = 0;
+  // What the dataset derived from its data and must not derive differently
+  // later (e.g. a vocabulary built from the training texts), serialized;
+  // "" when it derives nothing. The framework takes it from the "train"
+  // split, gives it to the "test" split's creation (PluginContext::
+  // dataset_state) and saves it with the model, so that embedding and
+  // verification re-open both splits with it.
+  virtual std::string State() const { return ""; }
 };
 
 }  // namespace siamese

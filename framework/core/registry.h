@@ -44,6 +44,10 @@ struct PluginContext {
   int64_t embedding_dim = 0;  // encoders: output width
   uint64_t seed = 0;          // weight initialization, sampling, dropout
   std::string split;          // datasets: "train" or "test"
+  // datasets: when non-empty, the training split's Dataset::State() (from
+  // this run, or saved with the model); the plugin must reuse it instead of
+  // deriving its state again.
+  std::string dataset_state;
 };
 
 // InvalidArgument whose payload names `field` of the plugin's parameters.

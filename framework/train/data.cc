@@ -13,10 +13,12 @@ namespace siamese {
 namespace {
 
 absl::StatusOr<std::shared_ptr<const Dataset>> Open(const ExperimentFile& file,
-                                                    const std::string& split) {
+                                                    const std::string& split,
+                                                    const std::string& dataset_state) {
   PluginContext context;
   context.split = split;
   context.seed = file.config().seed();
+  context.dataset_state = dataset_state;
   auto d = Registry<Dataset>::Create(file.config().data().dataset(), context);
   if (!d.ok()) return file.Locate("data", d.status());
   return std::shared_ptr<const Dataset>(std::move(*d));
@@ -43,20 +45,26 @@ absl::StatusOr<std::set<int64_t>> Classes(const ExperimentFile& file, const char
 
 }  // namespace
 
-absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file) {
+absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
+                                                  const std::string& dataset_state) {
   const DataSpec& spec = file.config().data();
   if (spec.dataset().name().empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(file.Where({"data"}), "data.dataset.name: no dataset given"));
   }
-  auto train_set = Open(file, "train");
+  auto train_set = Open(file, "train", dataset_state);
   if (!train_set.ok()) return train_set.status();
-  auto test_set = Open(file, "test");
+  ExperimentData data;
+  data.dataset_state = dataset_state.empty() ? (*train_set)->State() : dataset_state;
+  auto test_set = Open(file, "test", data.dataset_state);
   if (!test_set.ok()) return test_set.status();
 
-  ExperimentData data;
   data.example_shape = (*train_set)->example_shape();
   data.class_names = (*train_set)->class_names();
+  const std::vector<std::string> test_names = (*test_set)->class_names();
+  for (size_t c = data.class_names.size(); c < test_names.size(); ++c) {
+    data.class_names.push_back(test_names[c]);
+  }
   data.source_files = (*train_set)->source_files();
   for (const std::string& f : (*test_set)->source_files()) {
     if (std::find(data.source_files.begin(), data.source_files.end(), f) == data.source_files.end()) {

@@ -9,6 +9,11 @@
 //               (open set: disjoint from the training classes)
 // Normalization: one mean and standard deviation over every value of the
 // training examples; applied to every split (and stored in checkpoints).
+// Class names: the "train" split's, followed by the "test" split's names past
+// that count (open-set datasets whose test split has classes that training
+// never saw give them the ids after the training ones).
+// Dataset state (Dataset::State(), e.g. a vocabulary): derived by the "train"
+// split, handed to the "test" split, stored in checkpoints.
 #ifndef SIAMESE_FRAMEWORK_TRAIN_DATA_H_
 #define SIAMESE_FRAMEWORK_TRAIN_DATA_H_
 
@@ -42,11 +47,19 @@ struct ExperimentData {
   Shape example_shape;
   std::vector<std::string> class_names;
   std::vector<std::string> source_files;
+  // The "train" split's Dataset::State(), or the state given to
+  // LoadExperimentData; "" if the dataset derives none.
+  std::string dataset_state;
 };
 
-// Opens the dataset's splits and builds the three splits. Errors (missing or
-// truncated files, unknown classes, empty splits) name the file or field.
-absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file);
+// Opens the dataset's splits and builds the three splits. The "train" split
+// is opened first, with PluginContext::dataset_state = `dataset_state`; the
+// "test" split with `dataset_state` if non-empty, else with the "train"
+// split's State(). Pass a checkpoint's state to re-open the data exactly as
+// training saw it. Errors (missing or truncated files, unknown classes, empty
+// splits) name the file or field.
+absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
+                                                  const std::string& dataset_state = "");
 
 // Normalization over the given split (mean and population std of all values).
 Normalization ComputeNormalization(const Split& split);

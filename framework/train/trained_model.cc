@@ -36,6 +36,7 @@ absl::StatusOr<std::unique_ptr<TrainedModel>> TrainedModel::Load(
     }
   }
   model->class_names_.assign(ckpt->class_names().begin(), ckpt->class_names().end());
+  model->dataset_state_ = ckpt->dataset_state();
   model->normalization_.mean = ckpt->input_mean();
   model->normalization_.std = ckpt->input_std();
   if (!(model->normalization_.std > 0)) {
@@ -74,7 +75,7 @@ Tensor TrainedModel::Embed(const Tensor& raw_batch) {
 }
 
 absl::StatusOr<ExperimentData> LoadModelData(const TrainedModel& model) {
-  auto data = LoadExperimentData(model.experiment());
+  auto data = LoadExperimentData(model.experiment(), model.dataset_state());
   if (!data.ok()) return data.status();
   if (data->example_shape != model.example_shape()) {
     return absl::FailedPreconditionError(absl::StrCat(

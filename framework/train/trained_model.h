@@ -5,8 +5,9 @@
 // resolved experiment text (which names the encoder, its parameters, the
 // embedding width, the distance and the dataset), the weights and buffers,
 // the input normalization computed on the training split, the example shape,
-// the class names and, once training finished, the verification threshold
-// calibrated on the validation split.
+// the class names, the dataset's state (e.g. its vocabulary) and, once
+// training finished, the verification threshold calibrated on the validation
+// split.
 //
 //   auto model = TrainedModel::Load("runs/x/checkpoint.ckpt");
 //   Tensor e = (*model)->Embed(raw_batch);  // [N, D]
@@ -55,6 +56,8 @@ class TrainedModel {
   // The shape of one example, e.g. {1, 28, 28}.
   Shape example_shape() const { return example_shape_; }
   const std::vector<std::string>& class_names() const { return class_names_; }
+  // The training split's Dataset::State() saved with the model ("" if none).
+  const std::string& dataset_state() const { return dataset_state_; }
   int64_t embedding_dim() const { return encoder_->embedding_dim(); }
 
   // Embeddings [N, embedding_dim()] of `raw_batch` [N, example shape...]
@@ -75,11 +78,13 @@ class TrainedModel {
   std::optional<float> threshold_;
   Shape example_shape_;
   std::vector<std::string> class_names_;
+  std::string dataset_state_;
 };
 
 // The three splits of the checkpoint's experiment, built exactly as training
-// built them (LoadExperimentData: same class filters, same seeded validation
-// hold-out). Relative data paths resolve as for training (ResolveUserPath).
+// built them (LoadExperimentData with the saved dataset_state: same class
+// filters, same seeded validation hold-out, same derived dataset state).
+// Relative data paths resolve as for training (ResolveUserPath).
 // Errors: those of LoadExperimentData, and FailedPrecondition naming the
 // checkpoint when the dataset's example shape differs from the model's.
 absl::StatusOr<ExperimentData> LoadModelData(const TrainedModel& model);

@@ -51,6 +51,7 @@ class TrainedModelTest : public ::testing::Test {
     for (int64_t d : {1, 6, 6}) ckpt_.add_example_shape(d);
     for (const char* n : {"a", "b", "c"}) ckpt_.add_class_names(n);
     ckpt_.set_threshold(0.125f);
+    ckpt_.set_dataset_state("vocabulary\n");
   }
 
   std::string Write(const std::string& name, const Checkpoint& c) {
@@ -77,6 +78,7 @@ TEST_F(TrainedModelTest, RestoresEverythingStored) {
   EXPECT_EQ(*(*model)->threshold(), 0.125f);
   EXPECT_EQ((*model)->example_shape(), Shape({1, 6, 6}));
   EXPECT_THAT((*model)->class_names(), ::testing::ElementsAre("a", "b", "c"));
+  EXPECT_EQ((*model)->dataset_state(), "vocabulary\n");
   EXPECT_EQ((*model)->embedding_dim(), 5);
   EXPECT_FALSE((*model)->encoder()->is_training());
 }

@@ -223,6 +223,7 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
     c.set_experiment(resolved);
     for (int64_t d : data->example_shape) c.add_example_shape(d);
     for (const std::string& n : data->class_names) c.add_class_names(n);
+    if (!data->dataset_state.empty()) c.set_dataset_state(data->dataset_state);
     if (report != nullptr && report->has_verification) c.set_threshold(report->threshold);
     return WriteCheckpoint(ckpt_path, c);
   };
