@@ -13,6 +13,7 @@ PACKAGES=(
   zlib1g-dev             # .gz data files
   libpng-dev             # PNG inputs for //experiments:verify
   dataset-fashion-mnist  # /usr/share/datasets/fashion-mnist
+  chromium               # headless browser for //framework/ablation:report_browser_test
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
