@@ -14,6 +14,7 @@ PACKAGES=(
   libpng-dev             # PNG inputs for //experiments:verify
   dataset-fashion-mnist  # /usr/share/datasets/fashion-mnist
   wordnet-base           # /usr/share/wordnet/data.* for the wordnet_glosses dataset
+  chromium               # headless browser for //framework/ablation:report_browser_test
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
