@@ -1,0 +1,211 @@
+#include "framework/ablation/runner.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "framework/io/atomic_file.h"
+#include "framework/io/run_dir.h"
+#include "framework/train/trainer.h"
+
+namespace siamese {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Duration(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  if (s >= 3600) return absl::StrFormat("%ldh%02ldm", s / 3600, (s / 60) % 60);
+  if (s >= 60) return absl::StrFormat("%ldm%02lds", s / 60, s % 60);
+  return absl::StrFormat("%lds", s);
+}
+
+std::string Describe(const AblationPlan& plan, const PlannedRun& run) {
+  return absl::StrCat("cell \"", plan.cells[run.cell].label, "\" seed ", run.seed, " (", run.run_dir, ")");
+}
+
+std::string ExitStatus(int status) {
+  if (WIFEXITED(status)) return absl::StrCat("exit status ", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return absl::StrCat("killed by signal ", WTERMSIG(status));
+  return absl::StrCat("wait status ", status);
+}
+
+// Forks a child that trains `file` and exits 0 when the run finished.
+absl::StatusOr<pid_t> Spawn(const ExperimentFile& file, const RunnerOptions& options) {
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
+  if (pid > 0) return pid;
+  TrainOptions train;
+  train.verbose = options.train_verbose;
+  train.command_line = options.command_line;
+  auto result = Train(file, train);
+  int code = 0;
+  if (!result.ok()) {
+    std::fprintf(stderr, "[ablate] %s\n", std::string(result.status().message()).c_str());
+    code = 1;
+  } else if (!result->finished) {
+    code = 1;
+  }
+  std::fflush(nullptr);
+  _exit(code);
+}
+
+}  // namespace
+
+bool RunFinished(const std::string& run_dir) {
+  auto text = ReadFile(run_dir + "/results.json");
+  if (!text.ok()) return false;
+  return ParseResultsJson(*text, run_dir + "/results.json").ok();
+}
+
+absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOptions& options) {
+  RunnerStats stats;
+  std::vector<int> todo;
+  for (size_t i = 0; i < plan.runs.size(); ++i) {
+    if (RunFinished(plan.runs[i].run_dir)) {
+      ++stats.skipped;
+    } else {
+      todo.push_back(static_cast<int>(i));
+    }
+  }
+  if (options.verbose && stats.skipped > 0) {
+    std::fprintf(stderr, "[ablate] %d of %zu runs already finished\n", stats.skipped, plan.runs.size());
+  }
+  const int jobs = std::max(1, options.jobs);
+  std::map<pid_t, std::pair<int, Clock::time_point>> running;
+  size_t next = 0;
+  double finished_seconds = 0;
+  int finished_count = 0;
+  auto progress = [&] {
+    if (!options.verbose) return;
+    const int done = stats.skipped + stats.ran + stats.failed;
+    const size_t left = todo.size() - next;
+    std::string eta = "unknown";
+    if (finished_count > 0) {
+      const double mean = finished_seconds / finished_count;
+      eta = Duration(mean * static_cast<double>(left + running.size()) / jobs);
+    }
+    std::fprintf(stderr, "[ablate] done %d / running %zu / left %zu, ETA %s\n", done, running.size(),
+                 left, eta.c_str());
+  };
+  progress();
+  while (next < todo.size() || !running.empty()) {
+    while (next < todo.size() && static_cast<int>(running.size()) < jobs) {
+      const PlannedRun& run = plan.runs[todo[next]];
+      auto pid = Spawn(*run.experiment, options);
+      if (!pid.ok()) return pid.status();
+      if (options.verbose) std::fprintf(stderr, "[ablate] start %s\n", Describe(plan, run).c_str());
+      running[*pid] = {todo[next], Clock::now()};
+      ++next;
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
+    }
+    auto it = running.find(pid);
+    if (it == running.end()) continue;  // not ours
+    const PlannedRun& run = plan.runs[it->second.first];
+    const double seconds = std::chrono::duration<double>(Clock::now() - it->second.second).count();
+    running.erase(it);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && RunFinished(run.run_dir)) {
+      ++stats.ran;
+      finished_seconds += seconds;
+      ++finished_count;
+    } else {
+      ++stats.failed;
+      std::fprintf(stderr, "[ablate] FAILED %s: %s\n", Describe(plan, run).c_str(),
+                   ExitStatus(status).c_str());
+    }
+    progress();
+  }
+  if (stats.failed > 0) {
+    return absl::InternalError(absl::StrCat(stats.failed, " of ", plan.runs.size(),
+                                            " runs failed (see above); run again to retry them"));
+  }
+  return stats;
+}
+
+absl::StatusOr<int> CheckAblation(const AblationPlan& plan, int count, const RunnerOptions& options) {
+  std::vector<int> finished;
+  for (size_t i = 0; i < plan.runs.size(); ++i) {
+    if (RunFinished(plan.runs[i].run_dir)) finished.push_back(static_cast<int>(i));
+  }
+  const int n = std::min<int>(count, static_cast<int>(finished.size()));
+  if (n == 0) return 0;
+  const std::string tmp = plan.dir + "/check.tmp";
+  std::error_code ec;
+  std::filesystem::remove_all(tmp, ec);
+  if (absl::Status s = MakeDirs(tmp); !s.ok()) return s;
+  int mismatches = 0;
+  for (int k = 0; k < n; ++k) {
+    const PlannedRun& run = plan.runs[finished[static_cast<size_t>(k) * finished.size() / n]];
+    std::vector<std::string> o = run.overrides;
+    o.push_back(absl::StrCat("output_dir: \"", tmp, "\""));
+    auto file = ExperimentFile::Load(plan.base_path, o);
+    if (!file.ok()) return file.status();
+    if (options.verbose) std::fprintf(stderr, "[ablate] check: re-running %s\n", Describe(plan, run).c_str());
+    auto pid = Spawn(**file, options);
+    if (!pid.ok()) return pid.status();
+    int status = 0;
+    while (waitpid(*pid, &status, 0) < 0) {
+      if (errno != EINTR) return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
+    }
+    const std::string again_path = absl::StrCat(tmp, "/", run.hash, "/results.json");
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+      return absl::InternalError(absl::StrCat("check: re-running ", Describe(plan, run),
+                                              " failed: ", ExitStatus(status)));
+    }
+    auto stored = ReadFile(run.run_dir + "/results.json");
+    if (!stored.ok()) return stored.status();
+    auto again = ReadFile(again_path);
+    if (!again.ok()) return again.status();
+    if (*stored == *again) {
+      std::fprintf(stderr, "[ablate] check: %s: results.json identical\n", Describe(plan, run).c_str());
+    } else {
+      ++mismatches;
+      std::fprintf(stderr,
+                   "[ablate] check: MISMATCH %s\n  stored:  %s  from scratch (%s): %s",
+                   Describe(plan, run).c_str(), stored->c_str(), again_path.c_str(), again->c_str());
+    }
+  }
+  if (mismatches == 0) std::filesystem::remove_all(tmp, ec);
+  return mismatches;
+}
+
+absl::StatusOr<std::vector<Cell>> CollectCells(const AblationPlan& plan) {
+  std::vector<Cell> cells = plan.cells;
+  for (const PlannedRun& run : plan.runs) {
+    const std::string results_path = run.run_dir + "/results.json";
+    auto text = ReadFile(results_path);
+    if (!text.ok()) return text.status();
+    auto metrics = ParseResultsJson(*text, results_path);
+    if (!metrics.ok()) return metrics.status();
+    CellRun r;
+    r.seed = run.seed;
+    r.metrics = *std::move(metrics);
+    r.run_dir = run.run_dir;
+    const std::string timing_path = run.run_dir + "/timing.json";
+    if (auto timing = ReadFile(timing_path); timing.ok()) {
+      auto t = ParseResultsJson(*timing, timing_path);
+      if (!t.ok()) return t.status();
+      if (auto s = t->find("train_seconds"); s != t->end()) r.train_seconds = s->second;
+    }
+    cells[run.cell].runs.push_back(std::move(r));
+  }
+  return cells;
+}
+
+}  // namespace siamese

@@ -1,0 +1,66 @@
+// Running a planned ablation (plan.h): every cell x seed in the plan's fixed
+// order, each in a child process, and reading the finished runs back.
+//
+// A run is finished when its run folder's results.json exists and parses
+// (the trainer writes it last, atomically); finished runs are skipped, so a
+// killed ablation loses only the runs that were in progress: their folders
+// lack results.json, and the next invocation redoes them, resuming from their
+// checkpoints.
+//
+// Reproducibility: each run is independent and seeded, so the order and
+// concurrency of runs never change a result. --jobs changes results only
+// through the thread count of each run (see plan.h); the same jobs value
+// always gives identical results.
+#ifndef SIAMESE_FRAMEWORK_ABLATION_RUNNER_H_
+#define SIAMESE_FRAMEWORK_ABLATION_RUNNER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "framework/ablation/plan.h"
+#include "framework/ablation/summary.h"
+
+namespace siamese {
+
+struct RunnerOptions {
+  // Runs at once (child processes). REQUIRES: the plan was made with the
+  // same jobs value (it sets the thread count).
+  int jobs = 1;
+  // Progress lines on stderr ("[ablate] done D / running R / left L, ETA ...").
+  bool verbose = true;
+  // Progress lines of each run's trainer on stderr.
+  bool train_verbose = false;
+  // Recorded in each run's manifest.
+  std::string command_line;
+};
+
+struct RunnerStats {
+  int skipped = 0;   // already finished
+  int ran = 0;       // run and finished now
+  int failed = 0;    // child exited non-zero or was killed
+};
+
+// True when run_dir/results.json exists and parses.
+bool RunFinished(const std::string& run_dir);
+
+// Runs every unfinished run of `plan`. A failed run is reported on stderr
+// with its cell label, seed, run folder and the child's exit status, and the
+// other runs go on; the result is an error when any run failed.
+// REQUIRES: no threads in the calling process (runs are fork()ed).
+absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOptions& options);
+
+// Re-runs `count` finished runs (evenly spaced over the plan's order) from
+// scratch in folders under <plan.dir>/check.tmp and compares their
+// results.json with the stored one byte for byte. Prints each comparison;
+// returns the number of mismatches (and removes the temporary folders when
+// there are none). Error when a re-run fails.
+absl::StatusOr<int> CheckAblation(const AblationPlan& plan, int count, const RunnerOptions& options);
+
+// The plan's cells with their finished runs (metrics from results.json,
+// train_seconds from timing.json). Error when a run is not finished.
+absl::StatusOr<std::vector<Cell>> CollectCells(const AblationPlan& plan);
+
+}  // namespace siamese
+
+#endif  // SIAMESE_FRAMEWORK_ABLATION_RUNNER_H_
