@@ -1,7 +1,7 @@
 #include "framework/core/miner.h"
 
+#include <algorithm>
 #include <map>
-#include <set>
 #include <utility>
 
 namespace siamese {
@@ -11,15 +11,24 @@ MinedTuples ConvertTuples(const MinedTuples& t, TupleKind target) {
   MinedTuples out;
   out.kind = target;
   if (target == TupleKind::kPairs) {
-    std::set<std::pair<int64_t, int64_t>> seen_pos, seen_neg;
+    // A bitmap over (i, j) of the batch: mining can return millions of
+    // triplets (the "all" miner), so no per-tuple tree lookups.
+    int64_t n = 0;
     for (size_t i = 0; i < t.anchors.size(); ++i) {
-      if (seen_pos.insert({t.anchors[i], t.positives[i]}).second) {
-        out.pos_a.push_back(t.anchors[i]);
-        out.pos_b.push_back(t.positives[i]);
+      n = std::max({n, t.anchors[i] + 1, t.positives[i] + 1, t.negatives[i] + 1});
+    }
+    std::vector<bool> seen_pos(n * n, false), seen_neg(n * n, false);
+    for (size_t i = 0; i < t.anchors.size(); ++i) {
+      const int64_t a = t.anchors[i], p = t.positives[i], q = t.negatives[i];
+      if (!seen_pos[a * n + p]) {
+        seen_pos[a * n + p] = true;
+        out.pos_a.push_back(a);
+        out.pos_b.push_back(p);
       }
-      if (seen_neg.insert({t.anchors[i], t.negatives[i]}).second) {
-        out.neg_a.push_back(t.anchors[i]);
-        out.neg_b.push_back(t.negatives[i]);
+      if (!seen_neg[a * n + q]) {
+        seen_neg[a * n + q] = true;
+        out.neg_a.push_back(a);
+        out.neg_b.push_back(q);
       }
     }
     return out;
