@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "experiments/cli.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_join.h"
@@ -48,19 +49,7 @@ int Fail(const absl::Status& s) {
 
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Runs an ablation study: every cell x seed, then a summary.");
-  std::vector<std::string> overrides;
-  std::vector<char*> rest;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--set=", 0) == 0) {
-      overrides.push_back(a.substr(6));
-    } else if (a == "--set" && i + 1 < argc) {
-      overrides.push_back(argv[++i]);
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
+  const std::vector<std::string> overrides = ParseFlagsAndOverrides(argc, argv);
   if (absl::GetFlag(FLAGS_config).empty()) {
     std::fprintf(stderr, "ablate: --config=<ablation file> is required\n");
     return 2;

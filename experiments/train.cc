@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "experiments/cli.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_join.h"
@@ -39,20 +40,7 @@ void List() {
 
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Trains a Siamese / metric-learning model from an experiment file.");
-  // Every --set is kept, in order (an absl flag keeps only the last value).
-  std::vector<std::string> overrides;
-  std::vector<char*> rest;
-  for (int i = 0; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a.rfind("--set=", 0) == 0) {
-      overrides.push_back(a.substr(6));
-    } else if (a == "--set" && i + 1 < argc) {
-      overrides.push_back(argv[++i]);
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
+  const std::vector<std::string> overrides = ParseFlagsAndOverrides(argc, argv);
   if (absl::GetFlag(FLAGS_list_plugins)) {
     List<Dataset>();
     List<Sampler>();
