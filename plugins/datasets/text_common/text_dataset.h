@@ -18,8 +18,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "framework/core/dataset.h"
+#include "framework/core/registry.h"
 #include "plugins/datasets/text_common/tokenizer.h"
 
 namespace siamese {
@@ -64,6 +66,56 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> TokenizerFromState(const std::string&
 // The file parameter `field` resolved as every data path is (ResolveUserPath);
 // FieldError naming `field` when it is empty.
 absl::StatusOr<std::string> RequiredPath(const std::string& field, const std::string& value);
+
+// This split's file of a dataset with a train and a test file, and what the
+// training file determines (labels, vocabulary): from context.dataset_state
+// when given, else derived from the training file (read again when this is
+// the test split opened on its own), exactly as training derived it.
+//   read(path) -> absl::StatusOr<Contents>
+//   derive(const Contents& training, spec) -> Derived
+//   from_state(state, spec) -> absl::StatusOr<Derived>
+template <typename Contents, typename Derived>
+struct SplitFile {
+  bool train = false;
+  std::string path;
+  Contents contents;
+  Derived derived;
+};
+
+template <typename Contents, typename Derived, typename Read, typename Derive,
+          typename FromState>
+absl::StatusOr<SplitFile<Contents, Derived>> ReadSplitFile(
+    const std::string& dataset, const PluginContext& context, const TokenizerSpec& spec,
+    const std::string& train_path, const std::string& test_path, Read read, Derive derive,
+    FromState from_state) {
+  if (context.split != "train" && context.split != "test") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        dataset, ": split must be \"train\" or \"test\", got \"", context.split, "\""));
+  }
+  SplitFile<Contents, Derived> f;
+  f.train = context.split == "train";
+  absl::StatusOr<std::string> path = RequiredPath(f.train ? "train_path" : "test_path",
+                                                  f.train ? train_path : test_path);
+  if (!path.ok()) return path.status();
+  f.path = *path;
+  absl::StatusOr<Contents> contents = read(f.path);
+  if (!contents.ok()) return contents.status();
+  f.contents = std::move(*contents);
+  if (!context.dataset_state.empty()) {
+    absl::StatusOr<Derived> d = from_state(context.dataset_state, spec);
+    if (!d.ok()) return d.status();
+    f.derived = std::move(*d);
+  } else if (f.train) {
+    f.derived = derive(f.contents, spec);
+  } else {
+    absl::StatusOr<std::string> training_path = RequiredPath("train_path", train_path);
+    if (!training_path.ok()) return training_path.status();
+    absl::StatusOr<Contents> training = read(*training_path);
+    if (!training.ok()) return training.status();
+    f.derived = derive(*training, spec);
+  }
+  return f;
+}
 
 // A dataset state: named sections of bytes, tagged with the dataset's name.
 using StateSections = std::map<std::string, std::string>;

@@ -93,31 +93,11 @@ absl::StatusOr<std::unique_ptr<Dataset>> Create(const TextLabeledParams& p,
                                                 const PluginContext& context) {
   const TokenizerSpec spec = TokenizerSpecOf(p);
   if (absl::Status s = ValidateTokenizerSpec(spec); !s.ok()) return s;
-  if (context.split != "train" && context.split != "test") {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kName, ": split must be \"train\" or \"test\", got \"", context.split, "\""));
-  }
-  const bool train = context.split == "train";
-  absl::StatusOr<std::string> path =
-      RequiredPath(train ? "train_path" : "test_path", train ? p.train_path() : p.test_path());
-  if (!path.ok()) return path.status();
-  absl::StatusOr<Rows> rows = ReadRows(*path);
-  if (!rows.ok()) return rows.status();
-
-  Derived derived;
-  if (!context.dataset_state.empty()) {
-    absl::StatusOr<Derived> d = FromState(context.dataset_state, spec);
-    if (!d.ok()) return d.status();
-    derived = std::move(*d);
-  } else if (train) {
-    derived = Derive(*rows, spec);
-  } else {  // Used on its own: derive from the training file as training does.
-    absl::StatusOr<std::string> train_path = RequiredPath("train_path", p.train_path());
-    if (!train_path.ok()) return train_path.status();
-    absl::StatusOr<Rows> training = ReadRows(*train_path);
-    if (!training.ok()) return training.status();
-    derived = Derive(*training, spec);
-  }
+  auto file = ReadSplitFile<Rows, Derived>(kName, context, spec, p.train_path(), p.test_path(),
+                                           ReadRows, Derive, FromState);
+  if (!file.ok()) return file.status();
+  Rows* rows = &file->contents;
+  Derived& derived = file->derived;
 
   // Training labels first, then labels this file adds, each in sorted order.
   std::vector<std::string> class_names = derived.labels;
@@ -132,7 +112,7 @@ absl::StatusOr<std::unique_ptr<Dataset>> Create(const TextLabeledParams& p,
   for (const std::string& l : rows->labels) labels.push_back(ids.at(l));
   return std::unique_ptr<Dataset>(
       new TextDataset(std::move(rows->texts), std::move(labels), std::move(class_names),
-                      *derived.tokenizer, spec.max_length, {*path}, std::move(derived.state)));
+                      *derived.tokenizer, spec.max_length, {file->path}, std::move(derived.state)));
 }
 
 SIAMESE_REGISTER_PLUGIN(Dataset, "text_labeled", siamese::text_labeled, TextLabeledParams,

@@ -133,31 +133,12 @@ absl::StatusOr<std::unique_ptr<Dataset>> Create(const TextPairsParams& p,
                                                 const PluginContext& context) {
   const TokenizerSpec spec = TokenizerSpecOf(p);
   if (absl::Status s = ValidateTokenizerSpec(spec); !s.ok()) return s;
-  if (context.split != "train" && context.split != "test") {
-    return absl::InvalidArgumentError(
-        absl::StrCat(kName, ": split must be \"train\" or \"test\", got \"", context.split, "\""));
-  }
-  const bool train = context.split == "train";
-  absl::StatusOr<std::string> path =
-      RequiredPath(train ? "train_path" : "test_path", train ? p.train_path() : p.test_path());
-  if (!path.ok()) return path.status();
-  absl::StatusOr<Clusters> own = ReadClusters(*path);
-  if (!own.ok()) return own.status();
-
-  Derived derived;
-  if (!context.dataset_state.empty()) {
-    absl::StatusOr<Derived> d = FromState(context.dataset_state, spec);
-    if (!d.ok()) return d.status();
-    derived = std::move(*d);
-  } else if (train) {
-    derived = Derive(*own, spec);
-  } else {  // Used on its own: derive from the training file as training does.
-    absl::StatusOr<std::string> train_path = RequiredPath("train_path", p.train_path());
-    if (!train_path.ok()) return train_path.status();
-    absl::StatusOr<Clusters> training = ReadClusters(*train_path);
-    if (!training.ok()) return training.status();
-    derived = Derive(*training, spec);
-  }
+  auto file = ReadSplitFile<Clusters, Derived>(kName, context, spec, p.train_path(),
+                                               p.test_path(), ReadClusters, Derive, FromState);
+  if (!file.ok()) return file.status();
+  const bool train = file->train;
+  Clusters* own = &file->contents;
+  Derived& derived = file->derived;
 
   // The test split's clusters follow the training split's ids.
   const int64_t offset = train ? 0 : derived.train_clusters;
@@ -169,7 +150,7 @@ absl::StatusOr<std::unique_ptr<Dataset>> Create(const TextPairsParams& p,
   for (int64_t& l : labels) l += offset;
   return std::unique_ptr<Dataset>(
       new TextDataset(std::move(own->texts), std::move(labels), std::move(class_names),
-                      *derived.tokenizer, spec.max_length, {*path}, std::move(derived.state)));
+                      *derived.tokenizer, spec.max_length, {file->path}, std::move(derived.state)));
 }
 
 SIAMESE_REGISTER_PLUGIN(Dataset, "text_pairs", siamese::text_pairs, TextPairsParams,
