@@ -6,7 +6,7 @@
 
 namespace siamese {
 
-MinedTuples ConvertTuples(const MinedTuples& t, TupleKind target) {
+MinedTuples ConvertTuples(MinedTuples t, TupleKind target) {
   if (t.kind == target) return t;
   MinedTuples out;
   out.kind = target;

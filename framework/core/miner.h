@@ -39,7 +39,9 @@ struct MinedTuples {
 //   pairs -> triplets: for every anchor a, every positive partner p and
 //                      negative partner n of a (pairs count in both
 //                      directions), in anchor order.
-MinedTuples ConvertTuples(const MinedTuples& tuples, TupleKind target);
+// Tuples already of `target` kind are returned as they are (moved, not copied:
+// this runs every training step).
+MinedTuples ConvertTuples(MinedTuples tuples, TupleKind target);
 
 class Miner {
  public:
