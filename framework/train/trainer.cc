@@ -133,7 +133,11 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
       !s.ok()) {
     return file.Locate("sampler", s);
   }
-  const int64_t batches_per_epoch = static_cast<int64_t>((*sampler)->EpochBatches(0).size());
+  // Epoch 0's batches, kept for the loop (the sampler is a pure function of
+  // the epoch; every epoch has as many batches).
+  std::vector<Batch> epoch_batches = (*sampler)->EpochBatches(0);
+  int64_t cached_epoch = 0;
+  const int64_t batches_per_epoch = static_cast<int64_t>(epoch_batches.size());
   if (batches_per_epoch == 0) {
     return absl::InvalidArgumentError(absl::StrCat(file.Where({"training", "batch_size"}),
                                                    "the sampler makes no batch of ",
@@ -231,8 +235,6 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   // --- The loop.
   const bool tty = isatty(fileno(stderr));
   model.Train();
-  int64_t cached_epoch = -1;
-  std::vector<Batch> epoch_batches;
   auto t_start = Clock::now();
   int64_t images_since = 0;
   auto t_since = Clock::now();
