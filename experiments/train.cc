@@ -22,6 +22,9 @@
 #include "framework/core/registry.h"
 #include "framework/core/sampler.h"
 #include "framework/io/run_dir.h"
+#include "framework/optim/optimizer.h"
+#include "framework/optim/schedule.h"
+#include "framework/records/records.h"
 #include "framework/train/trainer.h"
 
 ABSL_FLAG(std::string, config, "", "experiment file (protobuf text format)");
@@ -47,6 +50,8 @@ int Main(int argc, char** argv) {
     List<Encoder>();
     List<Miner>();
     List<Loss>();
+    List<Optimizer>();
+    List<LrSchedule>();
     return 0;
   }
   if (absl::GetFlag(FLAGS_config).empty()) {
@@ -72,7 +77,7 @@ int Main(int argc, char** argv) {
     return 1;
   }
   std::printf("run folder: %s\nresults: %s\n", result->run_dir.c_str(),
-              result->results_json.c_str());
+              ToJson(result->results, /*one_line=*/true).c_str());
   return 0;
 }
 

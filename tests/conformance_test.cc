@@ -27,9 +27,7 @@ class NeedsXMiner : public Miner {
     return std::unique_ptr<Miner>(new NeedsXMiner);
   }
   TupleKind output() const override { return TupleKind::kTriplets; }
-  MinedTuples Mine(const Tensor&, const std::vector<int64_t>&, const Distance&, int64_t) override {
-    return MinedTuples();
-  }
+  Tuples Mine(const MinerInput&) override { return Tuples(); }
 };
 
 SIAMESE_REGISTER_PLUGIN(Miner, "needs_x", testing::other_miner, testing::OtherParams,

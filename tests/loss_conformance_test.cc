@@ -67,7 +67,7 @@ class LossConformanceTest : public ::testing::TestWithParam<std::tuple<std::stri
   }
   void TearDown() override { ClearTape(); }
 
-  Variable Compute(Loss& loss, const Variable& embeddings, const MinedTuples& tuples) {
+  Variable Compute(Loss& loss, const Variable& embeddings, const Tuples& tuples) {
     return loss.Compute(
         {embeddings, distance_.Matrix(embeddings, embeddings), &kLabels, &tuples, distance_});
   }
@@ -81,14 +81,20 @@ TEST_P(LossConformanceTest, GradientThroughDistanceMatrix) {
   auto miner = AllMiner(loss->input());
   ASSERT_NE(miner, nullptr);
   Variable embeddings(RandomTensor({6, 3}, kEmbeddingSeed), true);
-  MinedTuples tuples;
+  Tuples tuples;
   {
     NoGradScope no_grad;
-    tuples = miner->Mine(distance_.Matrix(embeddings, embeddings).value().ToPlain(), kLabels,
-                         distance_, 0);
+    const Tensor e = embeddings.value().ToPlain();
+    const Tensor d = distance_.Matrix(embeddings, embeddings).value().ToPlain();
+    MinerInput in;
+    in.embeddings = &e;
+    in.distances = &d;
+    in.labels = &kLabels;
+    in.distance = distance_;
+    tuples = miner->Mine(in);
   }
   ASSERT_GT(tuples.size(), 0);
-  ASSERT_EQ(tuples.kind, loss->input());
+  ASSERT_EQ(tuples.kind(), loss->input());
 
   Variable value = Compute(*loss, embeddings, tuples);
   ASSERT_EQ(value.rank(), 0) << "loss value " << value.value().ShapeString();
@@ -101,14 +107,27 @@ TEST_P(LossConformanceTest, GradientThroughDistanceMatrix) {
   EXPECT_TRUE(
       CheckGradients([&](const std::vector<Variable>& in) { return Compute(*loss, in[0], tuples); },
                      {embeddings}, options));
+  // A loss's own trainable parameters (proxies, a learnable margin) are
+  // checked too: they are the Variables the module holds, so perturbing
+  // them perturbs the loss.
+  std::vector<Variable> parameters;
+  for (const auto& [name, v] : loss->NamedParameters()) {
+    if (v.requires_grad()) parameters.push_back(v);
+  }
+  if (!parameters.empty()) {
+    const Variable fixed(embeddings.value());
+    EXPECT_TRUE(CheckGradients(
+        [&](const std::vector<Variable>&) { return Compute(*loss, fixed, tuples); }, parameters,
+        options))
+        << "gradient of the loss's own parameters";
+  }
 }
 
 TEST_P(LossConformanceTest, NoTuplesGivesZeroWithDefinedGradient) {
   auto loss = MakeLoss(std::get<0>(GetParam()));
   ASSERT_NE(loss, nullptr);
   Variable embeddings(RandomTensor({6, 3}, kEmbeddingSeed), true);
-  MinedTuples none;
-  none.kind = loss->input();
+  const Tuples none = loss->input() == TupleKind::kPairs ? Tuples(Pairs()) : Tuples(Triplets());
   Variable value = Compute(*loss, embeddings, none);
   ASSERT_EQ(value.rank(), 0) << "loss value " << value.value().ShapeString();
   EXPECT_EQ(value.value().item(), 0.0f);

@@ -74,22 +74,20 @@ absl::StatusOr<std::unique_ptr<Miner>> Make(const MinerCase& c, uint64_t seed) {
   return Registry<Miner>::Create(*config, context);
 }
 
-// Every violated rule of `t` for `labels`, one per line; "" if valid.
-std::string Violations(const MinedTuples& t, const std::vector<int64_t>& labels) {
+// Every violated rule of `tuples` for `labels`, one per line; "" if valid.
+std::string Violations(const Tuples& tuples, const std::vector<int64_t>& labels) {
   std::string out;
   const int64_t n = static_cast<int64_t>(labels.size());
   auto in_range = [n](int64_t i) { return i >= 0 && i < n; };
   auto bad = [&out](const std::string& what) {
     if (out.size() < 2000) absl::StrAppend(&out, "\n  ", what);
   };
-  if (t.kind == TupleKind::kTriplets) {
+  if (tuples.kind() == TupleKind::kTriplets) {
+    const Triplets& t = tuples.triplets();
     if (t.positives.size() != t.anchors.size() || t.negatives.size() != t.anchors.size()) {
       bad(absl::StrCat("triplet vectors of sizes ", t.anchors.size(), ", ", t.positives.size(),
                        ", ", t.negatives.size()));
       return out;
-    }
-    if (!t.pos_a.empty() || !t.pos_b.empty() || !t.neg_a.empty() || !t.neg_b.empty()) {
-      bad("triplets come with pair indices");
     }
     for (size_t i = 0; i < t.anchors.size(); ++i) {
       const int64_t a = t.anchors[i], p = t.positives[i], q = t.negatives[i];
@@ -104,13 +102,11 @@ std::string Violations(const MinedTuples& t, const std::vector<int64_t>& labels)
     }
     return out;
   }
+  const Pairs& t = tuples.pairs();
   if (t.pos_b.size() != t.pos_a.size() || t.neg_b.size() != t.neg_a.size()) {
     bad(absl::StrCat("pair vectors of sizes ", t.pos_a.size(), "/", t.pos_b.size(), " and ",
                      t.neg_a.size(), "/", t.neg_b.size()));
     return out;
-  }
-  if (!t.anchors.empty() || !t.positives.empty() || !t.negatives.empty()) {
-    bad("pairs come with triplet indices");
   }
   auto check = [&](const std::vector<int64_t>& as, const std::vector<int64_t>& bs, bool same) {
     for (size_t k = 0; k < as.size(); ++k) {
@@ -132,10 +128,32 @@ std::string Violations(const MinedTuples& t, const std::vector<int64_t>& labels)
   return out;
 }
 
-bool SameTuples(const MinedTuples& x, const MinedTuples& y) {
-  return x.kind == y.kind && x.pos_a == y.pos_a && x.pos_b == y.pos_b && x.neg_a == y.neg_a &&
-         x.neg_b == y.neg_b && x.anchors == y.anchors && x.positives == y.positives &&
-         x.negatives == y.negatives;
+bool SameTuples(const Tuples& x, const Tuples& y) {
+  if (x.kind() != y.kind()) return false;
+  if (x.kind() == TupleKind::kPairs) {
+    const Pairs &a = x.pairs(), &b = y.pairs();
+    return a.pos_a == b.pos_a && a.pos_b == b.pos_b && a.neg_a == b.neg_a && a.neg_b == b.neg_b;
+  }
+  const Triplets &a = x.triplets(), &b = y.triplets();
+  return a.anchors == b.anchors && a.positives == b.positives && a.negatives == b.negatives;
+}
+
+// Step `step` of a batch of random embeddings (seeded by the step) under `d`.
+struct MinerBatch {
+  Tensor embeddings, distances;
+  MinerInput input;
+};
+std::unique_ptr<MinerBatch> Batch(const Distance& d, int64_t step) {
+  auto b = std::make_unique<MinerBatch>();
+  const Variable x(RandomTensor({kN, 3}, 4 + static_cast<uint64_t>(step)));
+  b->embeddings = x.value().ToPlain();
+  b->distances = d.Matrix(x, x).value().ToPlain();
+  b->input.embeddings = &b->embeddings;
+  b->input.distances = &b->distances;
+  b->input.labels = &kLabels;
+  b->input.distance = d;
+  b->input.step = step;
+  return b;
 }
 
 class MinerConformanceTest : public ::testing::TestWithParam<MinerCase> {};
@@ -143,41 +161,43 @@ class MinerConformanceTest : public ::testing::TestWithParam<MinerCase> {};
 TEST_P(MinerConformanceTest, TuplesAreValidUnderEveryDistance) {
   auto miner = Make(GetParam(), 1);
   ASSERT_TRUE(miner.ok()) << miner.status().message();
-  const Variable x(RandomTensor({kN, 3}, 4));
   int64_t mined = 0;
   for (Distance d : {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
-    const Tensor distances = d.Matrix(x, x).value().ToPlain();
-    const std::vector<float> before = distances.ToVector();
     for (int64_t step : {0, 1, 17}) {
-      MinedTuples t = (*miner)->Mine(distances, kLabels, d, step);
-      EXPECT_EQ(t.kind, (*miner)->output()) << d.name() << " step " << step;
+      auto batch = Batch(d, step);
+      const std::vector<float> before = batch->distances.ToVector();
+      Tuples t = (*miner)->Mine(batch->input);
+      EXPECT_EQ(t.kind(), (*miner)->output()) << d.name() << " step " << step;
       mined += t.size();
       const std::string violations = Violations(t, kLabels);
       EXPECT_TRUE(violations.empty()) << d.name() << " step " << step << ":" << violations;
-      EXPECT_EQ(distances.ToVector(), before) << "Mine() modified the distances";
+      EXPECT_EQ(batch->distances.ToVector(), before) << "Mine() modified the distances";
     }
   }
   // Not vacuous: the batch has 3 classes of 2 or 3 examples at random places.
   EXPECT_GT(mined, 0) << "no tuple mined under any distance or step";
 }
 
-TEST_P(MinerConformanceTest, SameInputsAndStepGiveSameTuples) {
-  auto a = Make(GetParam(), 1);
-  auto b = Make(GetParam(), 1);
-  ASSERT_TRUE(a.ok()) << a.status().message();
-  ASSERT_TRUE(b.ok()) << b.status().message();
-  const Variable x(RandomTensor({kN, 3}, 4));
+// Two miners of the same seed fed the same steps mine the same tuples; a
+// fresh miner given the first one's State() (a resumed run) mines the next
+// step exactly as the first one does. Holds for miners with state across
+// steps (a memory) as for stateless ones.
+TEST_P(MinerConformanceTest, SameStepsAndStateGiveSameTuples) {
   for (Distance d : {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
-    const Tensor distances = d.Matrix(x, x).value().ToPlain();
-    const MinedTuples first = (*a)->Mine(distances, kLabels, d, 5);
-    EXPECT_TRUE(SameTuples((*a)->Mine(distances, kLabels, d, 5), first))
-        << d.name() << ": a second call gives other tuples";
-    (*a)->Mine(distances, kLabels, d, 6);
-    EXPECT_TRUE(SameTuples((*a)->Mine(distances, kLabels, d, 5), first))
-        << d.name() << ": mining step 6 changed what step 5 gives";
-    // A fresh miner (a resumed run) mines step 5 as the one that ran before.
-    EXPECT_TRUE(SameTuples((*b)->Mine(distances, kLabels, d, 5), first))
-        << d.name() << ": a fresh miner with the same seed gives other tuples";
+    auto a = Make(GetParam(), 1);
+    auto b = Make(GetParam(), 1);
+    auto resumed = Make(GetParam(), 1);
+    ASSERT_TRUE(a.ok() && b.ok() && resumed.ok()) << a.status().message();
+    for (int64_t step = 0; step < 3; ++step) {
+      auto batch = Batch(d, step);
+      EXPECT_TRUE(SameTuples((*a)->Mine(batch->input), (*b)->Mine(batch->input)))
+          << d.name() << " step " << step << ": two miners of the same seed disagree";
+    }
+    const NamedTensors state = (*a)->State();
+    ASSERT_TRUE((*resumed)->LoadState(state).ok()) << d.name() << ": LoadState(State()) failed";
+    auto next = Batch(d, 3);
+    EXPECT_TRUE(SameTuples((*resumed)->Mine(next->input), (*a)->Mine(next->input)))
+        << d.name() << ": a miner restored from State() mines step 3 differently";
   }
 }
 

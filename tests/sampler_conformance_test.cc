@@ -49,11 +49,18 @@ std::unique_ptr<Sampler> MakeInitialized(const std::string& name) {
 bool SameBatches(const std::vector<Batch>& x, const std::vector<Batch>& y) {
   if (x.size() != y.size()) return false;
   for (size_t i = 0; i < x.size(); ++i) {
-    const MinedTuples &a = x[i].given, &b = y[i].given;
-    if (x[i].indices != y[i].indices || a.kind != b.kind || a.pos_a != b.pos_a ||
-        a.pos_b != b.pos_b || a.neg_a != b.neg_a || a.neg_b != b.neg_b || a.anchors != b.anchors ||
-        a.positives != b.positives || a.negatives != b.negatives) {
-      return false;
+    const Tuples &a = x[i].given, &b = y[i].given;
+    if (x[i].indices != y[i].indices || a.kind() != b.kind()) return false;
+    if (a.kind() == TupleKind::kPairs) {
+      const Pairs &p = a.pairs(), &q = b.pairs();
+      if (p.pos_a != q.pos_a || p.pos_b != q.pos_b || p.neg_a != q.neg_a || p.neg_b != q.neg_b) {
+        return false;
+      }
+    } else {
+      const Triplets &p = a.triplets(), &q = b.triplets();
+      if (p.anchors != q.anchors || p.positives != q.positives || p.negatives != q.negatives) {
+        return false;
+      }
     }
   }
   return true;
@@ -91,13 +98,20 @@ TEST_P(SamplerConformanceTest, BatchesAreNonEmptyAndIndicesInRange) {
         ASSERT_TRUE(i >= 0 && i < n) << where << ": index " << i << " out of [0, " << n << ")";
       }
       // Tuples given with a batch are positions in `indices`.
-      const MinedTuples& t = batch.given;
       const int64_t m = static_cast<int64_t>(batch.indices.size());
       auto pos_ok = [m](int64_t p) { return p >= 0 && p < m; };
+      if (s->gives_tuples()) {
+        EXPECT_FALSE(batch.given.empty()) << where << ": gives_tuples() but no tuples given";
+      } else {
+        EXPECT_TRUE(batch.given.empty()) << where << ": tuples given but gives_tuples() is false";
+      }
+      const Pairs t = batch.given.kind() == TupleKind::kPairs ? batch.given.pairs() : Pairs();
+      const Triplets u =
+          batch.given.kind() == TupleKind::kTriplets ? batch.given.triplets() : Triplets();
       ASSERT_EQ(t.pos_a.size(), t.pos_b.size()) << where;
       ASSERT_EQ(t.neg_a.size(), t.neg_b.size()) << where;
-      ASSERT_EQ(t.anchors.size(), t.positives.size()) << where;
-      ASSERT_EQ(t.anchors.size(), t.negatives.size()) << where;
+      ASSERT_EQ(u.anchors.size(), u.positives.size()) << where;
+      ASSERT_EQ(u.anchors.size(), u.negatives.size()) << where;
       for (size_t k = 0; k < t.pos_a.size(); ++k) {
         ASSERT_TRUE(pos_ok(t.pos_a[k]) && pos_ok(t.pos_b[k])) << where << " positive pair " << k;
         const int64_t x = batch.indices[t.pos_a[k]], y = batch.indices[t.pos_b[k]];
@@ -109,11 +123,11 @@ TEST_P(SamplerConformanceTest, BatchesAreNonEmptyAndIndicesInRange) {
         EXPECT_NE(labels[batch.indices[t.neg_a[k]]], labels[batch.indices[t.neg_b[k]]])
             << where << " negative pair " << k;
       }
-      for (size_t k = 0; k < t.anchors.size(); ++k) {
-        ASSERT_TRUE(pos_ok(t.anchors[k]) && pos_ok(t.positives[k]) && pos_ok(t.negatives[k]))
+      for (size_t k = 0; k < u.anchors.size(); ++k) {
+        ASSERT_TRUE(pos_ok(u.anchors[k]) && pos_ok(u.positives[k]) && pos_ok(u.negatives[k]))
             << where << " triplet " << k;
-        const int64_t a = batch.indices[t.anchors[k]], p = batch.indices[t.positives[k]],
-                      q = batch.indices[t.negatives[k]];
+        const int64_t a = batch.indices[u.anchors[k]], p = batch.indices[u.positives[k]],
+                      q = batch.indices[u.negatives[k]];
         EXPECT_NE(a, p) << where << " triplet " << k;
         EXPECT_EQ(labels[a], labels[p]) << where << " triplet " << k;
         EXPECT_NE(labels[a], labels[q]) << where << " triplet " << k;

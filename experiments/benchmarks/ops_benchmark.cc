@@ -14,8 +14,8 @@
 #include "benchmark/benchmark.h"
 #include "experiments/benchmarks/small_cnn.h"
 #include "framework/ops/ops.h"
-#include "framework/optim/adam.h"
-#include "framework/optim/sgd.h"
+#include "plugins/optimizers/adam/adam.h"
+#include "plugins/optimizers/sgd/sgd.h"
 #include "framework/tensor/dnnl_context.h"
 #include "plugins/encoders/transformer/transformer_encoder.h"
 

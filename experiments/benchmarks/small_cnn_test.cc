@@ -1,7 +1,7 @@
 #include "experiments/benchmarks/small_cnn.h"
 
 #include "framework/autograd/gradient_check.h"
-#include "framework/optim/sgd.h"
+#include "plugins/optimizers/sgd/sgd.h"
 #include "framework/tensor/dnnl_context.h"
 #include "gtest/gtest.h"
 

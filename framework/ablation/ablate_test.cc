@@ -128,9 +128,10 @@ TEST(AblateTest, RunsResumesAfterKillAndChecks) {
   auto mismatches = CheckAblation(*plan, 2, options);
   ASSERT_TRUE(mismatches.ok()) << mismatches.status();
   EXPECT_EQ(*mismatches, 0);
-  // A tampered stored result is reported.
+  // A tampered stored result (still a valid RunResults record, so the run
+  // counts as finished) is reported.
   const std::string tampered = plan->runs[0].run_dir + "/results.json";
-  ASSERT_TRUE(WriteFileAtomically(tampered, "{\"precision_at_1\": 0.5}\n").ok());
+  ASSERT_TRUE(WriteFileAtomically(tampered, "{\"retrieval\": {\"precision_at_1\": 0.5}}\n").ok());
   auto bad = CheckAblation(*plan, 8, options);
   ASSERT_TRUE(bad.ok()) << bad.status();
   EXPECT_EQ(*bad, 1);

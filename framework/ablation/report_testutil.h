@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "framework/io/npy.h"
 #include "framework/io/run_dir.h"
 #include "framework/io/tsv.h"
+#include "framework/records/records.h"
 #include "gtest/gtest.h"
 
 namespace siamese {
@@ -36,29 +38,45 @@ inline std::string NewTestDir(const std::string& stem) {
 inline CellRun WriteSyntheticRun(const std::string& dir, int c, uint64_t seed) {
   EXPECT_TRUE(MakeDirs(dir).ok()) << dir;
   const double quality = 0.6 + 0.15 * c + 0.01 * static_cast<double>(seed);
-  std::string jsonl;
+  const std::string metrics = dir + "/metrics.jsonl";
+  std::remove(metrics.c_str());
   for (int step = 10; step <= 200; step += 10) {
-    absl::StrAppend(&jsonl, absl::StrFormat("{\"step\": %d, \"split\": \"train\", \"loss\": %.6g, "
-                                            "\"learning_rate\": 0.01, \"images_per_s\": 900.0}\n",
-                                            step, (1.0 - 0.3 * c) * std::exp(-step / 80.0) + 0.1));
+    MetricsLine train;
+    train.set_step(step);
+    train.set_split("train");
+    train.set_loss(static_cast<float>((1.0 - 0.3 * c) * std::exp(-step / 80.0) + 0.1));
+    train.set_learning_rate(0.01f);
+    train.set_images_per_second(900.0f);
+    EXPECT_TRUE(AppendJsonLine(metrics, train).ok());
     if (step % 50 == 0) {
-      absl::StrAppend(&jsonl, absl::StrFormat("{\"step\": %d, \"split\": \"validation\", "
-                                              "\"precision_at_1\": %.6g, \"r_precision\": %.6g, "
-                                              "\"map_at_r\": %.6g}\n",
-                                              step, quality * step / 200, 0.8 * quality * step / 200,
-                                              0.6 * quality * step / 200));
+      MetricsLine validation;
+      validation.set_step(step);
+      validation.set_split("validation");
+      validation.mutable_retrieval()->set_precision_at_1(quality * step / 200);
+      validation.mutable_retrieval()->set_r_precision(0.8 * quality * step / 200);
+      validation.mutable_retrieval()->set_map_at_r(0.6 * quality * step / 200);
+      EXPECT_TRUE(AppendJsonLine(metrics, validation).ok());
     }
   }
-  const std::string results = absl::StrFormat(
-      "{\"split\": \"test\", \"precision_at_1\": %.6g, \"map_at_r\": %.6g, \"roc_auc\": %.6g, "
-      "\"eer\": %.6g, \"threshold_source\": \"validation\"}",
-      quality, 0.7 * quality, 0.5 + quality / 2.2, 0.5 - quality / 2.5);
-  absl::StrAppend(&jsonl, "{\"step\": 200, ", results.substr(1), "\n");
-  EXPECT_TRUE(WriteFileAtomically(dir + "/metrics.jsonl", jsonl).ok());
-  EXPECT_TRUE(WriteFileAtomically(dir + "/results.json", results + "\n").ok());
-  EXPECT_TRUE(WriteFileAtomically(dir + "/timing.json",
-                                  "{\"train_seconds\": 12.50, \"steps\": 200, \"resumed_from_step\": 0}\n")
-                  .ok());
+  RunResults results;
+  results.set_split("test");
+  results.set_steps(200);
+  results.mutable_retrieval()->set_precision_at_1(quality);
+  results.mutable_retrieval()->set_map_at_r(0.7 * quality);
+  results.mutable_verification()->set_roc_auc(0.5 + quality / 2.2);
+  results.mutable_verification()->set_eer(0.5 - quality / 2.5);
+  results.mutable_verification()->set_threshold_source("validation");
+  MetricsLine test;
+  test.set_step(200);
+  test.set_split("test");
+  *test.mutable_retrieval() = results.retrieval();
+  *test.mutable_verification() = results.verification();
+  EXPECT_TRUE(AppendJsonLine(metrics, test).ok());
+  EXPECT_TRUE(WriteJsonFile(dir + "/results.json", results).ok());
+  Timing timing;
+  timing.set_train_seconds(12.5);
+  timing.set_steps(200);
+  EXPECT_TRUE(WriteJsonFile(dir + "/timing.json", timing).ok());
   std::vector<TsvRow> roc = {{"threshold", "far", "tar"}};
   for (int i = 0; i <= 40; ++i) {
     const double far = i == 0 ? 0 : std::pow(10.0, -4 + i / 10.0);
@@ -88,9 +106,7 @@ inline CellRun WriteSyntheticRun(const std::string& dir, int c, uint64_t seed) {
 
   CellRun run;
   run.seed = seed;
-  auto parsed = ParseResultsJson(results, dir + "/results.json");
-  EXPECT_TRUE(parsed.ok()) << parsed.status();
-  if (parsed.ok()) run.metrics = *parsed;
+  run.metrics = MetricValues(results);
   run.train_seconds = 12.5;
   run.run_dir = dir;
   return run;

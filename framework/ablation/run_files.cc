@@ -5,36 +5,31 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "framework/ablation/flat_json.h"
+#include "framework/records/records.h"
 #include "framework/io/atomic_file.h"
 #include "framework/io/tsv.h"
 
 namespace siamese {
 
 absl::StatusOr<TrainingCurves> ReadTrainingCurves(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
+  auto lines = ReadMetricsLines(path);
+  if (!lines.ok()) return lines.status();
   TrainingCurves curves;
-  int line_number = 0;
-  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
-    ++line_number;
-    if (absl::StripAsciiWhitespace(line).empty()) continue;
-    absl::StatusOr<FlatJson> j = ParseFlatJson(line, absl::StrCat(path, ":", line_number));
-    if (!j.ok()) return j.status();
-    auto split = j->strings.find("split");
-    auto step = j->numbers.find("step");
-    if (split == j->strings.end() || step == j->numbers.end()) continue;
-    if (split->second == "train") {
-      if (auto loss = j->numbers.find("loss"); loss != j->numbers.end()) {
-        curves.loss.x.push_back(step->second);
-        curves.loss.y.push_back(loss->second);
-      }
-    } else if (split->second == "validation") {
-      for (const auto& [key, value] : j->numbers) {
-        if (key == "step") continue;
-        curves.validation[key].x.push_back(step->second);
-        curves.validation[key].y.push_back(value);
-      }
+  for (const MetricsLine& line : *lines) {
+    const double step = line.step();
+    if (line.split() == "train" && line.has_loss()) {
+      curves.loss.x.push_back(step);
+      curves.loss.y.push_back(line.loss());
+    } else if (line.split() == "validation" && line.has_retrieval()) {
+      const RetrievalRecord& r = line.retrieval();
+      auto add = [&](const char* metric, bool has, double value) {
+        if (!has) return;
+        curves.validation[metric].x.push_back(step);
+        curves.validation[metric].y.push_back(value);
+      };
+      add("precision_at_1", r.has_precision_at_1(), r.precision_at_1());
+      add("r_precision", r.has_r_precision(), r.r_precision());
+      add("map_at_r", r.has_map_at_r(), r.map_at_r());
     }
   }
   return curves;

@@ -20,9 +20,11 @@ struct TrainingCurves {
   std::map<std::string, Curve> validation;   // "split": "validation": metric -> (step, value).
 };
 
-// Reads metrics.jsonl. Lines of other splits (the final "test" line) are
-// skipped; so are blank lines. Errors: unreadable file, or a line that is
-// not a flat JSON object ("<path>:<line>: offset N: <what>").
+// Reads metrics.jsonl (MetricsLine records): the loss of the "train" lines,
+// and precision_at_1, r_precision and map_at_r of the "validation" lines.
+// Lines of other splits (the final "test" line) are skipped; so are blank
+// lines. Errors: unreadable file, or a line that is not a MetricsLine
+// ("<path>:<line>: ...").
 absl::StatusOr<TrainingCurves> ReadTrainingCurves(const std::string& path);
 
 // Reads roc.tsv (header threshold, far, tar): x = far, y = tar, in file

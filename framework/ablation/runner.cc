@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "framework/io/atomic_file.h"
 #include "framework/io/run_dir.h"
+#include "framework/records/records.h"
 #include "framework/train/trainer.h"
 
 namespace siamese {
@@ -64,9 +65,8 @@ absl::StatusOr<pid_t> Spawn(const ExperimentFile& file, const RunnerOptions& opt
 }  // namespace
 
 bool RunFinished(const std::string& run_dir) {
-  auto text = ReadFile(run_dir + "/results.json");
-  if (!text.ok()) return false;
-  return ParseResultsJson(*text, run_dir + "/results.json").ok();
+  RunResults results;
+  return ReadJsonFile(run_dir + "/results.json", &results).ok();
 }
 
 absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOptions& options) {
@@ -188,20 +188,17 @@ absl::StatusOr<int> CheckAblation(const AblationPlan& plan, int count, const Run
 absl::StatusOr<std::vector<Cell>> CollectCells(const AblationPlan& plan) {
   std::vector<Cell> cells = plan.cells;
   for (const PlannedRun& run : plan.runs) {
-    const std::string results_path = run.run_dir + "/results.json";
-    auto text = ReadFile(results_path);
-    if (!text.ok()) return text.status();
-    auto metrics = ParseResultsJson(*text, results_path);
-    if (!metrics.ok()) return metrics.status();
+    RunResults results;
+    if (absl::Status s = ReadJsonFile(run.run_dir + "/results.json", &results); !s.ok()) return s;
     CellRun r;
     r.seed = run.seed;
-    r.metrics = *std::move(metrics);
+    r.metrics = MetricValues(results);
     r.run_dir = run.run_dir;
     const std::string timing_path = run.run_dir + "/timing.json";
-    if (auto timing = ReadFile(timing_path); timing.ok()) {
-      auto t = ParseResultsJson(*timing, timing_path);
-      if (!t.ok()) return t.status();
-      if (auto s = t->find("train_seconds"); s != t->end()) r.train_seconds = s->second;
+    if (access(timing_path.c_str(), F_OK) == 0) {
+      Timing timing;
+      if (absl::Status s = ReadJsonFile(timing_path, &timing); !s.ok()) return s;
+      r.train_seconds = timing.train_seconds();
     }
     cells[run.cell].runs.push_back(std::move(r));
   }

@@ -8,7 +8,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "framework/ablation/flat_json.h"
 #include "framework/io/atomic_file.h"
 
 namespace siamese {
@@ -17,13 +16,6 @@ const char kProvenanceNote[] =
     "All metrics are on the TEST split; the verification threshold is calibrated on the "
     "VALIDATION split (held out from the training classes); hyper-parameters must be chosen "
     "on validation, never test.";
-
-absl::StatusOr<std::map<std::string, double>> ParseResultsJson(const std::string& text,
-                                                               const std::string& path) {
-  absl::StatusOr<FlatJson> json = ParseFlatJson(text, path);
-  if (!json.ok()) return json.status();
-  return std::move(json->numbers);
-}
 
 bool LowerIsBetter(const std::string& metric) {
   return metric == "eer" || absl::EndsWith(metric, "loss") || absl::EndsWith(metric, "seconds");

@@ -34,12 +34,6 @@ struct Cell {
 // report.html.
 extern const char kProvenanceNote[];
 
-// Parses a results.json written by the trainer (flat JSON object of numbers
-// and strings) into numbers; strings ("split", "threshold_source") are
-// dropped. Errors: InvalidArgument "<path>: offset N: <what>".
-absl::StatusOr<std::map<std::string, double>> ParseResultsJson(const std::string& text,
-                                                               const std::string& path);
-
 // Whether a smaller value of `metric` is better: "eer" and names ending in
 // "loss" or "seconds". Higher is better for every other metric.
 bool LowerIsBetter(const std::string& metric);

@@ -5,7 +5,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
-#include "framework/ablation/flat_json.h"
 #include "framework/io/atomic_file.h"
 #include "gtest/gtest.h"
 
@@ -28,40 +27,6 @@ std::vector<Cell> TwoCells() {
              {MakeRun(3, 0.96, 0.25, 20), MakeRun(1, 0.85, 0.35, 20), MakeRun(2, 0.72, 0.15, 20),
               MakeRun(7, 0.99, 0.45, 20)}};
   return {base, other};
-}
-
-TEST(ParseResultsJsonTest, ReadsTheTrainersKeys) {
-  const std::string text =
-      "{\"split\": \"test\", \"precision_at_1\": 0.8125, \"recall_at_4\": 1, "
-      "\"num_queries\": 96, \"eer\": 0.25, \"tar_at_far_1e-3\": nan, "
-      "\"threshold\": -0.5e-1, \"threshold_source\": \"validation\"}\n";
-  auto m = ParseResultsJson(text, "run/results.json");
-  ASSERT_TRUE(m.ok()) << m.status();
-  EXPECT_EQ(m->size(), 6u);
-  EXPECT_DOUBLE_EQ(m->at("precision_at_1"), 0.8125);
-  EXPECT_DOUBLE_EQ(m->at("num_queries"), 96);
-  EXPECT_DOUBLE_EQ(m->at("threshold"), -0.05);
-  EXPECT_TRUE(std::isnan(m->at("tar_at_far_1e-3")));
-  EXPECT_EQ(m->count("split"), 0u);
-}
-
-TEST(ParseResultsJsonTest, ErrorsNameThePathAndOffset) {
-  auto m = ParseResultsJson("{\"a\": 1 \"b\": 2}", "r/results.json");
-  ASSERT_FALSE(m.ok());
-  EXPECT_EQ(std::string(m.status().message()), "r/results.json: offset 8: expected ',' or '}'");
-  EXPECT_FALSE(ParseResultsJson("{\"a\": {\"b\": 1}}", "x").ok());
-  EXPECT_FALSE(ParseResultsJson("{\"a\": 1} x", "x").ok());
-  EXPECT_FALSE(ParseResultsJson("", "x").ok());
-  EXPECT_TRUE(ParseResultsJson(" {} ", "x").ok());
-}
-
-TEST(FlatJsonTest, StringsAndEscapes) {
-  auto j = ParseFlatJson("{\"step\": 5, \"split\": \"tr\\\"ain\\u0041\", \"ok\": true, \"z\": null}", "l");
-  ASSERT_TRUE(j.ok()) << j.status();
-  EXPECT_EQ(j->strings.at("split"), "tr\"ainA");
-  EXPECT_DOUBLE_EQ(j->numbers.at("step"), 5);
-  EXPECT_DOUBLE_EQ(j->numbers.at("ok"), 1);
-  EXPECT_EQ(j->numbers.count("z"), 0u);
 }
 
 TEST(SummaryTest, LowerIsBetterByName) {

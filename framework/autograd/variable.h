@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "framework/tensor/tensor.h"
@@ -82,6 +83,9 @@ class Variable {
                            std::function<void(const Tensor&)>);
   std::shared_ptr<VariableImpl> impl_;
 };
+
+// Variables by name, e.g. the parameters of a model.
+using NamedVariables = std::vector<std::pair<std::string, Variable>>;
 
 // Creates the output Variable of an op. If gradients are enabled and any of
 // `inputs` requires a gradient, records `backward` on the tape; it is called

@@ -6,7 +6,9 @@
 //   kEuclidean         ||a - b||_2   (sqrt(max(sq, 1e-12)): finite gradient at 0)
 //   kSquaredEuclidean  ||a - b||_2^2
 //   kCosine            1 - a.b / (||a|| ||b||)
-// For all three, larger means farther.
+// For all three, larger means farther. Training (Matrix, Paired: autograd
+// ops) and evaluation (framework/eval: a blocked kernel on plain floats) use
+// this one type.
 #ifndef SIAMESE_FRAMEWORK_CORE_DISTANCE_H_
 #define SIAMESE_FRAMEWORK_CORE_DISTANCE_H_
 
@@ -37,6 +39,7 @@ class Distance {
   Variable Paired(const Variable& a, const Variable& b) const;
 
   bool operator==(const Distance& o) const { return kind_ == o.kind_; }
+  bool operator!=(const Distance& o) const { return kind_ != o.kind_; }
 
  private:
   explicit Distance(Kind kind) : kind_(kind) {}

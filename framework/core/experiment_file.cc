@@ -1,5 +1,6 @@
 #include "framework/core/experiment_file.h"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -239,11 +240,6 @@ absl::Status ExperimentFile::Validate() const {
   if (c.embedding_dim() < 1) {
     return Error({"embedding_dim"}, absl::StrCat("must be >= 1, got ", c.embedding_dim()));
   }
-  if (c.distance() != "euclidean" && c.distance() != "squared_euclidean" &&
-      c.distance() != "cosine") {
-    return Error({"distance"}, absl::StrCat("must be \"euclidean\", \"squared_euclidean\" or "
-                                            "\"cosine\", got \"", c.distance(), "\""));
-  }
   const float vf = c.data().validation_fraction();
   if (!(vf >= 0.0f && vf < 1.0f)) {
     return Error({"data", "validation_fraction"}, absl::StrCat("must be in [0, 1), got ", vf));
@@ -257,18 +253,33 @@ absl::Status ExperimentFile::Validate() const {
   if (t.steps() == 0 && t.epochs() == 0) {
     return Error({"training", "epochs"}, "one of epochs or steps must be > 0");
   }
-  const OptimizerConfig& o = c.optimizer();
-  if (o.name() != "sgd" && o.name() != "adam" && o.name() != "adamw") {
-    return Error({"optimizer", "name"},
-                 absl::StrCat("must be \"sgd\", \"adam\" or \"adamw\", got \"", o.name(), "\""));
+  if (t.log_every() < 1) {
+    return Error({"training", "log_every"}, absl::StrCat("must be >= 1, got ", t.log_every()));
   }
-  if (!(o.learning_rate() > 0.0f)) {
-    return Error({"optimizer", "learning_rate"}, absl::StrCat("must be > 0, got ", o.learning_rate()));
+  if (t.eval_every() < 0) {
+    return Error({"training", "eval_every"}, absl::StrCat("must be >= 0, got ", t.eval_every()));
   }
-  const ScheduleConfig& s = c.schedule();
-  if (s.name() != "constant" && s.name() != "step" && s.name() != "cosine") {
-    return Error({"schedule", "name"}, absl::StrCat("must be \"constant\", \"step\" or \"cosine\", got \"",
-                                                    s.name(), "\""));
+  if (t.checkpoint_every() < 0) {
+    return Error({"training", "checkpoint_every"},
+                 absl::StrCat("must be >= 0, got ", t.checkpoint_every()));
+  }
+  const float lr = c.optimizer().learning_rate();
+  if (!(lr > 0.0f && std::isfinite(lr))) {
+    return Error({"optimizer", "learning_rate"}, absl::StrCat("must be finite and > 0, got ", lr));
+  }
+  const float multiplier = c.loss().learning_rate_multiplier();
+  if (!(multiplier >= 0.0f && std::isfinite(multiplier))) {
+    return Error({"loss", "learning_rate_multiplier"},
+                 absl::StrCat("must be finite and >= 0, got ", multiplier));
+  }
+  const EvaluationConfig& e = c.evaluation();
+  if (e.knn_k() < 1) return Error({"evaluation", "knn_k"}, absl::StrCat("must be >= 1, got ", e.knn_k()));
+  if (e.verification_pairs() < 1) {
+    return Error({"evaluation", "verification_pairs"},
+                 absl::StrCat("must be >= 1, got ", e.verification_pairs()));
+  }
+  if (e.block_rows() < 1) {
+    return Error({"evaluation", "block_rows"}, absl::StrCat("must be >= 1, got ", e.block_rows()));
   }
   for (int k : c.evaluation().recall_at()) {
     if (k < 1) return Error({"evaluation", "recall_at"}, absl::StrCat("must be >= 1, got ", k));

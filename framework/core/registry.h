@@ -1,7 +1,8 @@
 // Registry<T>: plugins register themselves by name from their own .cc file;
 // the framework creates them from the experiment file.
 //
-// A plugin kind T (Encoder, Loss, Miner, Sampler, Dataset) declares
+// A plugin kind T (Encoder, Loss, Miner, Sampler, Dataset, Optimizer,
+// LrSchedule) declares
 //   using Config = LossConfig;              // its selection message
 //   static constexpr const char* kKind = "loss";
 // A plugin registers with
@@ -31,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "framework/autograd/variable.h"
 #include "framework/tensor/tensor.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -40,14 +42,32 @@ namespace siamese {
 // What a plugin may need besides its parameters; fields a kind does not use
 // stay at their defaults.
 struct PluginContext {
-  Shape input_shape;          // encoders: the shape of one example, e.g. {1, 28, 28}
-  int64_t embedding_dim = 0;  // encoders: output width
-  uint64_t seed = 0;          // weight initialization, sampling, dropout
-  std::string split;          // datasets: "train" or "test"
-  // datasets: when non-empty, the training split's Dataset::State() (from
+  uint64_t seed = 0;  // weight initialization, sampling, dropout
+  // Encoders: the shape of one example, e.g. {1, 28, 28}.
+  Shape input_shape;
+  // Encoders: the output width to produce. Losses and miners: the width of
+  // the embeddings they receive (the encoder's).
+  int64_t embedding_dim = 0;
+  // Losses and miners: labels are class ids in [0, num_classes) (every class
+  // of the dataset, test-only classes of an open-set split included), and
+  // the training split holds the ids in `training_classes` (sorted). A loss
+  // with one weight per class (proxies) sizes it by num_classes.
+  int64_t num_classes = 0;
+  std::vector<int64_t> training_classes;
+  // Datasets: "train" or "test".
+  std::string split;
+  // Datasets: when non-empty, the training split's Dataset::State() (from
   // this run, or saved with the model); the plugin must reuse it instead of
   // deriving its state again.
   std::string dataset_state;
+  // Optimizers: the parameters to train (name, Variable), encoder's first,
+  // then the loss's ("loss.<name>"); frozen ones included (the optimizer
+  // skips them).
+  NamedVariables parameters;
+  // Optimizers and schedules: the base learning rate (optimizer.learning_rate).
+  float learning_rate = 0.0f;
+  // Schedules: the number of training steps of the run.
+  int64_t total_steps = 0;
 };
 
 // InvalidArgument whose payload names `field` of the plugin's parameters.

@@ -21,9 +21,9 @@ class StrideMiner : public Miner {
     return std::unique_ptr<Miner>(new StrideMiner(p.stride()));
   }
   TupleKind output() const override { return TupleKind::kTriplets; }
-  MinedTuples Mine(const Tensor&, const std::vector<int64_t>& labels, const Distance&,
-                   int64_t) override {
-    MinedTuples t;
+  Tuples Mine(const MinerInput& in) override {
+    const std::vector<int64_t>& labels = *in.labels;
+    Triplets t;
     int64_t n = static_cast<int64_t>(labels.size()), k = 0;
     for (int64_t a = 0; a < n; ++a)
       for (int64_t p = 0; p < n; ++p)
@@ -55,7 +55,10 @@ TEST(RegistryTest, CreatesRegisteredPluginWithTypedParameters) {
       Parse(R"(name: "test_stride" [siamese.testing.stride_miner] { stride: 3 })"), {});
   ASSERT_TRUE(miner.ok()) << miner.status();
   EXPECT_EQ(static_cast<StrideMiner*>(miner->get())->stride(), 3);
-  auto t = (*miner)->Mine(Tensor(), {0, 0, 1, 1}, Distance::Euclidean(), 0);
+  const std::vector<int64_t> labels = {0, 0, 1, 1};
+  MinerInput in;
+  in.labels = &labels;
+  Tuples t = (*miner)->Mine(in);
   // 8 valid triplets (4 anchors x 1 positive x 2 negatives); every 3rd kept.
   EXPECT_EQ(t.size(), 3);
 }

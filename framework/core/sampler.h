@@ -10,17 +10,17 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "framework/core/miner.h"
+#include "framework/core/tuples.h"
 #include "framework/proto/experiment.pb.h"
 
 namespace siamese {
 
 // One training batch: indices into the training split and, for samplers that
-// choose pairs themselves (e.g. balanced random pairs), those pairs as
+// choose tuples themselves (e.g. balanced random pairs), those tuples as
 // positions in `indices`; they are used when the experiment has no miner.
 struct Batch {
   std::vector<int64_t> indices;
-  MinedTuples given;
+  Tuples given;
 };
 
 class Sampler {
@@ -36,6 +36,9 @@ class Sampler {
                             uint64_t seed) = 0;
   // The batches of epoch `epoch` (indices into the labels given to Init).
   virtual std::vector<Batch> EpochBatches(int64_t epoch) const = 0;
+  // Whether every batch carries its own tuples (Batch::given), so that the
+  // experiment may go without a miner. Default: false.
+  virtual bool gives_tuples() const { return false; }
 };
 
 }  // namespace siamese

@@ -54,7 +54,7 @@ absl::Status CheckEmbeddings(const Tensor& t, const std::string& name) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<PreparedSet> Prepare(const Tensor& t, const std::string& name, DistanceKind kind) {
+absl::StatusOr<PreparedSet> Prepare(const Tensor& t, const std::string& name, Distance kind) {
   if (absl::Status s = CheckEmbeddings(t, name); !s.ok()) return s;
   PreparedSet p;
   p.n = t.dim(0);
@@ -68,7 +68,7 @@ absl::StatusOr<PreparedSet> Prepare(const Tensor& t, const std::string& name, Di
     }
   }
   p.rows = x;
-  if (kind == DistanceKind::kCosine) {
+  if (kind == Distance::Cosine()) {
     p.normalized.resize(p.n * p.d);
     for (int64_t i = 0; i < p.n; ++i) {
       double ss = 0;
@@ -231,7 +231,7 @@ ChunkFn BestKernel() {
 // reference j, for i < rows: squared Euclidean (for both Euclidean kinds,
 // unclamped) or cosine distance.
 void DistanceBlock(const PreparedSet& q, int64_t q_begin, int64_t rows, const PreparedSet& r,
-                   const std::vector<float>& strips, DistanceKind kind, float* out,
+                   const std::vector<float>& strips, Distance kind, float* out,
                    ChunkFn kernel) {
   const int64_t d = q.d;
   const int64_t panels = (rows + kPanelRows - 1) / kPanelRows;
@@ -241,7 +241,7 @@ void DistanceBlock(const PreparedSet& q, int64_t q_begin, int64_t rows, const Pr
     float* dst = packed.data() + (i / kPanelRows) * d * kPanelRows + i % kPanelRows;
     for (int64_t k = 0; k < d; ++k) dst[k * kPanelRows] = src[k];
   }
-  const bool cosine = kind == DistanceKind::kCosine;
+  const bool cosine = kind == Distance::Cosine();
   const KernelArgs args{packed.data(),
                         rows,
                         strips.data(),
@@ -376,7 +376,7 @@ struct QueryResult {
 
 absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
     const Tensor& query, const std::vector<int64_t>& query_labels, const Tensor& reference,
-    const std::vector<int64_t>& reference_labels, bool query_is_reference, DistanceKind kind,
+    const std::vector<int64_t>& reference_labels, bool query_is_reference, Distance kind,
     const std::vector<int>& recall_ks, int knn_k, int64_t block_rows) {
   absl::StatusOr<PreparedSet> q_or = Prepare(query, "EvaluateRetrieval: query", kind);
   if (!q_or.ok()) return q_or.status();
@@ -546,7 +546,7 @@ absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
 
 namespace {
 
-absl::StatusOr<Tensor> PairwiseDistancesImpl(const Tensor& a, const Tensor& b, DistanceKind kind,
+absl::StatusOr<Tensor> PairwiseDistancesImpl(const Tensor& a, const Tensor& b, Distance kind,
                                              ChunkFn kernel) {
   absl::StatusOr<PreparedSet> pa = Prepare(a, "PairwiseDistances: a", kind);
   if (!pa.ok()) return pa.status();
@@ -559,12 +559,12 @@ absl::StatusOr<Tensor> PairwiseDistancesImpl(const Tensor& a, const Tensor& b, D
   }
   Tensor out = Tensor::Empty({pa->n, pb->n});
   DistanceBlock(*pa, 0, pa->n, *pb, MakeStrips(*pb), kind, out.data(), kernel);
-  if (kind != DistanceKind::kCosine) {
+  if (kind != Distance::Cosine()) {
     float* v = out.data();
     const int64_t size = out.numel();
     for (int64_t i = 0; i < size; ++i) {
       v[i] = std::max(v[i], 0.0f);
-      if (kind == DistanceKind::kEuclidean) v[i] = std::sqrt(v[i]);
+      if (kind == Distance::Euclidean()) v[i] = std::sqrt(v[i]);
     }
   }
   return out;
@@ -572,7 +572,7 @@ absl::StatusOr<Tensor> PairwiseDistancesImpl(const Tensor& a, const Tensor& b, D
 
 }  // namespace
 
-absl::StatusOr<Tensor> PairwiseDistances(const Tensor& a, const Tensor& b, DistanceKind kind) {
+absl::StatusOr<Tensor> PairwiseDistances(const Tensor& a, const Tensor& b, Distance kind) {
   return PairwiseDistancesImpl(a, b, kind, BestKernel());
 }
 
@@ -585,7 +585,7 @@ std::vector<std::string> AvailableDistanceKernels() {
 }
 
 absl::StatusOr<Tensor> PairwiseDistancesWithKernel(const Tensor& a, const Tensor& b,
-                                                   DistanceKind kind, const std::string& kernel) {
+                                                   Distance kind, const std::string& kernel) {
   for (const auto& k : Kernels()) {
     if (k.first == kernel) return PairwiseDistancesImpl(a, b, kind, k.second);
   }

@@ -49,16 +49,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "framework/core/distance.h"
 #include "framework/tensor/tensor.h"
 
 namespace siamese {
 
-// kEuclidean: ||a - b||. kSquaredEuclidean: ||a - b||^2 (ranks exactly like
-// kEuclidean; retrieval ranks by the squared value for both).
-// kCosine: 1 - cos(a, b), in [0, 2]. Vectors are normalized with their norm
-// clamped below at 1e-12 (as torch.nn.functional.normalize), so a zero vector
-// has cosine similarity 0, i.e. distance 1, to everything.
-enum class DistanceKind { kEuclidean, kSquaredEuclidean, kCosine };
+// Distances are those of framework/core/distance.h, computed here by a
+// blocked kernel on plain floats. Euclidean and squared Euclidean rank
+// exactly alike (retrieval ranks by the squared value for both). Cosine
+// normalizes vectors with their norm clamped below at 1e-12 (as
+// torch.nn.functional.normalize), so a zero vector has cosine similarity 0,
+// i.e. distance 1, to everything.
 
 struct RetrievalMetrics {
   // Means over the num_queries - num_lone_queries queries with R >= 1.
@@ -84,7 +85,7 @@ struct RetrievalMetrics {
 // (usually query and reference labels from disjoint class splits).
 absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
     const Tensor& query, const std::vector<int64_t>& query_labels, const Tensor& reference,
-    const std::vector<int64_t>& reference_labels, bool query_is_reference, DistanceKind kind,
+    const std::vector<int64_t>& reference_labels, bool query_is_reference, Distance kind,
     const std::vector<int>& recall_ks = {1, 2, 4, 8}, int knn_k = 5, int64_t block_rows = 1024);
 
 // The full [Na, Nb] matrix of distances of `kind` between the rows of a [Na, D]
@@ -92,7 +93,7 @@ absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
 // that the Euclidean kinds are clamped at 0 (cancellation in the expansion can
 // leave tiny negative squares) and kEuclidean takes the square root. Meant
 // for small sets and tests. InvalidArgument on rank, D, empty or non-finite.
-absl::StatusOr<Tensor> PairwiseDistances(const Tensor& a, const Tensor& b, DistanceKind kind);
+absl::StatusOr<Tensor> PairwiseDistances(const Tensor& a, const Tensor& b, Distance kind);
 
 // Testing hooks. The distance kernel is chosen per CPU ("portable" always;
 // "avx2" and "avx512" on x86-64 CPUs that have them); all give bit-identical
@@ -100,7 +101,7 @@ absl::StatusOr<Tensor> PairwiseDistances(const Tensor& a, const Tensor& b, Dista
 namespace eval_internal {
 std::vector<std::string> AvailableDistanceKernels();
 absl::StatusOr<Tensor> PairwiseDistancesWithKernel(const Tensor& a, const Tensor& b,
-                                                   DistanceKind kind, const std::string& kernel);
+                                                   Distance kind, const std::string& kernel);
 }  // namespace eval_internal
 
 }  // namespace siamese

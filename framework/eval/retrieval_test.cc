@@ -20,7 +20,7 @@ Tensor Points1D(const std::vector<float>& x) {
 }
 
 RetrievalMetrics Eval(const Tensor& q, const std::vector<int64_t>& ql, const Tensor& r,
-                      const std::vector<int64_t>& rl, bool loo, DistanceKind kind,
+                      const std::vector<int64_t>& rl, bool loo, Distance kind,
                       const std::vector<int>& ks = {1, 2, 4}, int knn_k = 3,
                       int64_t block_rows = 1024) {
   absl::StatusOr<RetrievalMetrics> m =
@@ -63,7 +63,7 @@ class LineExample : public ::testing::Test {
 };
 
 TEST_F(LineExample, HandComputedMetrics) {
-  for (DistanceKind kind : {DistanceKind::kEuclidean, DistanceKind::kSquaredEuclidean}) {
+  for (Distance kind : {Distance::Euclidean(), Distance::SquaredEuclidean()}) {
     RetrievalMetrics m = Eval(query_, query_labels_, ref_, ref_labels_, false, kind);
     EXPECT_DOUBLE_EQ(m.precision_at_1, 2.0 / 3);
     EXPECT_DOUBLE_EQ(m.r_precision, 4.0 / 9);
@@ -86,7 +86,7 @@ TEST_F(LineExample, HandComputedMetrics) {
 //        q1 B,A,A,B,A,B (3-3, B nearest) ok; q2 A,B,A,A,B,B (3-3, A nearest)
 //        wrong; q3 wrong.
 TEST_F(LineExample, KnnTieGoesToNearestLabel) {
-  const DistanceKind kind = DistanceKind::kEuclidean;
+  const Distance kind = Distance::Euclidean();
   EXPECT_DOUBLE_EQ(Eval(query_, query_labels_, ref_, ref_labels_, false, kind, {1}, 2).knn_accuracy,
                    0.5);
   EXPECT_DOUBLE_EQ(Eval(query_, query_labels_, ref_, ref_labels_, false, kind, {1}, 4).knn_accuracy,
@@ -98,7 +98,7 @@ TEST_F(LineExample, KnnTieGoesToNearestLabel) {
 // Recall@K with K above the number of references is clamped to it.
 TEST_F(LineExample, LargeKIsClamped) {
   RetrievalMetrics m =
-      Eval(query_, query_labels_, ref_, ref_labels_, false, DistanceKind::kEuclidean, {1000});
+      Eval(query_, query_labels_, ref_, ref_labels_, false, Distance::Euclidean(), {1000});
   EXPECT_DOUBLE_EQ(m.recall_at_k[1000], 1.0);
 }
 
@@ -110,7 +110,7 @@ TEST_F(LineExample, LargeKIsClamped) {
 // (The relevant item at rank 6 is beyond R and does not count.)
 TEST(RetrievalTest, MapAtRSingleQuery) {
   RetrievalMetrics m = Eval(Points1D({0}), {1}, Points1D({1, 2, 3, 4, 5, 6, 7}),
-                            {1, 0, 1, 1, 0, 1, 0}, false, DistanceKind::kEuclidean, {1, 2}, 1);
+                            {1, 0, 1, 1, 0, 1, 0}, false, Distance::Euclidean(), {1, 2}, 1);
   EXPECT_DOUBLE_EQ(m.precision_at_1, 1.0);
   EXPECT_DOUBLE_EQ(m.r_precision, 0.75);
   EXPECT_DOUBLE_EQ(m.map_at_r, 29.0 / 48);
@@ -128,7 +128,7 @@ TEST(RetrievalTest, MapAtRSingleQuery) {
 TEST(RetrievalTest, LeaveOneOutHandComputed) {
   Tensor x = Points1D({0, 1, 5, 6, 20});
   std::vector<int64_t> y = {0, 0, 1, 1, 0};
-  RetrievalMetrics m = Eval(x, y, x, y, true, DistanceKind::kEuclidean);
+  RetrievalMetrics m = Eval(x, y, x, y, true, Distance::Euclidean());
   EXPECT_DOUBLE_EQ(m.precision_at_1, 0.8);
   EXPECT_DOUBLE_EQ(m.r_precision, 0.6);
   EXPECT_DOUBLE_EQ(m.map_at_r, 0.6);
@@ -137,7 +137,7 @@ TEST(RetrievalTest, LeaveOneOutHandComputed) {
   EXPECT_DOUBLE_EQ(m.recall_at_k[4], 1.0);
   EXPECT_EQ(m.num_lone_queries, 0);
   // Without leave-one-out every query retrieves itself first.
-  EXPECT_DOUBLE_EQ(Eval(x, y, x, y, false, DistanceKind::kEuclidean).precision_at_1, 1.0);
+  EXPECT_DOUBLE_EQ(Eval(x, y, x, y, false, Distance::Euclidean()).precision_at_1, 1.0);
 }
 
 // x = 3, 3, 4, 9 with labels 0 1 0 1. Query 1 ties at distance 0 with itself
@@ -151,7 +151,7 @@ TEST(RetrievalTest, LeaveOneOutHandComputed) {
 TEST(RetrievalTest, LeaveOneOutExcludesByIndexNotByDistance) {
   Tensor x = Points1D({3, 3, 4, 9});
   std::vector<int64_t> y = {0, 1, 0, 1};
-  RetrievalMetrics m = Eval(x, y, x, y, true, DistanceKind::kSquaredEuclidean, {1}, 1);
+  RetrievalMetrics m = Eval(x, y, x, y, true, Distance::SquaredEuclidean(), {1}, 1);
   EXPECT_DOUBLE_EQ(m.precision_at_1, 0.25);
 }
 
@@ -160,7 +160,7 @@ TEST(RetrievalTest, LeaveOneOutExcludesByIndexNotByDistance) {
 // P@1 = 1, R-Precision = 1/2, MAP@R = (1/1) / 2 = 1/2; kNN(3) 0,1,1 -> 1.
 TEST(RetrievalTest, AllDistancesTiedFollowIndexOrder) {
   RetrievalMetrics m = Eval(Points1D({0}), {0}, Points1D({1, 1, 1, 1}), {0, 1, 1, 0}, false,
-                            DistanceKind::kEuclidean, {1}, 3);
+                            Distance::Euclidean(), {1}, 3);
   EXPECT_DOUBLE_EQ(m.precision_at_1, 1.0);
   EXPECT_DOUBLE_EQ(m.r_precision, 0.5);
   EXPECT_DOUBLE_EQ(m.map_at_r, 0.5);
@@ -173,9 +173,9 @@ TEST(RetrievalTest, AllDistancesTiedFollowIndexOrder) {
 TEST(RetrievalTest, CosineAndEuclideanDifferOnUnnormalizedData) {
   Tensor q = Tensor::FromVector({1, 2}, {1, 0});
   Tensor r = Tensor::FromVector({2, 2}, {10, 0, 1, 1});
-  EXPECT_DOUBLE_EQ(Eval(q, {0}, r, {0, 1}, false, DistanceKind::kEuclidean, {1}, 1).precision_at_1,
+  EXPECT_DOUBLE_EQ(Eval(q, {0}, r, {0, 1}, false, Distance::Euclidean(), {1}, 1).precision_at_1,
                    0.0);
-  EXPECT_DOUBLE_EQ(Eval(q, {0}, r, {0, 1}, false, DistanceKind::kCosine, {1}, 1).precision_at_1,
+  EXPECT_DOUBLE_EQ(Eval(q, {0}, r, {0, 1}, false, Distance::Cosine(), {1}, 1).precision_at_1,
                    1.0);
 }
 
@@ -197,7 +197,7 @@ std::vector<int64_t> RandomLabels(int64_t n, int64_t classes, uint64_t seed) {
 // norms are accumulated by the same float operations.
 TEST(RetrievalTest, IdenticalRowsAreAtExactlyZero) {
   Tensor a = RandomEmbeddings(5, 67, 9);
-  for (DistanceKind kind : {DistanceKind::kEuclidean, DistanceKind::kSquaredEuclidean}) {
+  for (Distance kind : {Distance::Euclidean(), Distance::SquaredEuclidean()}) {
     absl::StatusOr<Tensor> d = PairwiseDistances(a, a, kind);
     ASSERT_TRUE(d.ok());
     for (int64_t i = 0; i < 5; ++i) EXPECT_EQ(d->data()[i * 5 + i], 0.0f) << i;
@@ -207,8 +207,8 @@ TEST(RetrievalTest, IdenticalRowsAreAtExactlyZero) {
 TEST(RetrievalTest, PairwiseDistancesMatchDirectComputation) {
   const int64_t d = 7;
   Tensor a = RandomEmbeddings(13, d, 1), b = RandomEmbeddings(11, d, 2);
-  for (DistanceKind kind :
-       {DistanceKind::kEuclidean, DistanceKind::kSquaredEuclidean, DistanceKind::kCosine}) {
+  for (Distance kind :
+       {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
     absl::StatusOr<Tensor> got = PairwiseDistances(a, b, kind);
     ASSERT_TRUE(got.ok()) << got.status();
     ASSERT_EQ(got->shape(), (Shape{13, 11}));
@@ -222,8 +222,8 @@ TEST(RetrievalTest, PairwiseDistancesMatchDirectComputation) {
           na += u * u;
           nb += v * v;
         }
-        const double want = kind == DistanceKind::kEuclidean ? std::sqrt(ss)
-                            : kind == DistanceKind::kSquaredEuclidean
+        const double want = kind == Distance::Euclidean() ? std::sqrt(ss)
+                            : kind == Distance::SquaredEuclidean()
                                 ? ss
                                 : 1.0 - dot / std::sqrt(na * nb);
         EXPECT_NEAR(got->data()[i * 11 + j], want, 1e-5 * (1 + want)) << i << "," << j;
@@ -236,7 +236,7 @@ TEST(RetrievalTest, PairwiseDistancesMatchDirectComputation) {
 // (odd sizes exercise the partial tiles).
 TEST(RetrievalTest, DistanceKernelsAgreeBitwise) {
   Tensor a = RandomEmbeddings(37, 67, 7), b = RandomEmbeddings(53, 67, 8);
-  for (DistanceKind kind : {DistanceKind::kSquaredEuclidean, DistanceKind::kCosine}) {
+  for (Distance kind : {Distance::SquaredEuclidean(), Distance::Cosine()}) {
     absl::StatusOr<Tensor> want =
         eval_internal::PairwiseDistancesWithKernel(a, b, kind, "portable");
     ASSERT_TRUE(want.ok());
@@ -246,14 +246,14 @@ TEST(RetrievalTest, DistanceKernelsAgreeBitwise) {
       EXPECT_EQ(got->ToVector(), want->ToVector()) << kernel;
     }
   }
-  EXPECT_FALSE(eval_internal::PairwiseDistancesWithKernel(a, b, DistanceKind::kCosine, "mmx").ok());
+  EXPECT_FALSE(eval_internal::PairwiseDistancesWithKernel(a, b, Distance::Cosine(), "mmx").ok());
 }
 
 TEST(RetrievalTest, BlockSizeDoesNotChangeResults) {
   Tensor q = RandomEmbeddings(101, 7, 3), r = RandomEmbeddings(517, 7, 4);
   std::vector<int64_t> ql = RandomLabels(101, 9, 5), rl = RandomLabels(517, 9, 6);
-  for (DistanceKind kind :
-       {DistanceKind::kEuclidean, DistanceKind::kSquaredEuclidean, DistanceKind::kCosine}) {
+  for (Distance kind :
+       {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
     RetrievalMetrics full = Eval(q, ql, r, rl, false, kind, {1, 2, 4, 8}, 5, 1024);
     for (int64_t block : {1, 3, 64}) {
       ExpectSameMetrics(full, Eval(q, ql, r, rl, false, kind, {1, 2, 4, 8}, 5, block));
@@ -364,13 +364,13 @@ TEST(RetrievalTest, BlockedMatchesBruteForceWithTies) {
   std::vector<int64_t> ql = RandomLabels(2000, 60, 12), rl = RandomLabels(5000, 50, 13);
   RetrievalMetrics want = BruteForce(ExactSquaredDistances(q, r), ql, rl, false, ks, 5);
   ASSERT_GT(want.num_lone_queries, 0);
-  for (DistanceKind kind : {DistanceKind::kEuclidean, DistanceKind::kSquaredEuclidean}) {
+  for (Distance kind : {Distance::Euclidean(), Distance::SquaredEuclidean()}) {
     ExpectNearMetrics(Eval(q, ql, r, rl, false, kind, ks, 5, 256), want);
   }
   // Leave-one-out on the references themselves.
   Tensor s = IntegerEmbeddings(1500, 6, 14);
   std::vector<int64_t> sl = RandomLabels(1500, 40, 15);
-  ExpectNearMetrics(Eval(s, sl, s, sl, true, DistanceKind::kEuclidean, ks, 7, 100),
+  ExpectNearMetrics(Eval(s, sl, s, sl, true, Distance::Euclidean(), ks, 7, 100),
                     BruteForce(ExactSquaredDistances(s, s), sl, sl, true, ks, 7));
 }
 
@@ -380,13 +380,13 @@ TEST(RetrievalTest, BlockedCosineMatchesBruteForce) {
   const std::vector<int> ks = {1, 4, 32};
   Tensor q = RandomEmbeddings(700, 16, 20), r = RandomEmbeddings(1300, 16, 21);
   std::vector<int64_t> ql = RandomLabels(700, 10, 22), rl = RandomLabels(1300, 10, 23);
-  absl::StatusOr<Tensor> d = PairwiseDistances(q, r, DistanceKind::kCosine);
+  absl::StatusOr<Tensor> d = PairwiseDistances(q, r, Distance::Cosine());
   ASSERT_TRUE(d.ok());
   std::vector<std::vector<double>> dist(700, std::vector<double>(1300));
   for (int64_t i = 0; i < 700; ++i) {
     for (int64_t j = 0; j < 1300; ++j) dist[i][j] = d->data()[i * 1300 + j];
   }
-  ExpectNearMetrics(Eval(q, ql, r, rl, false, DistanceKind::kCosine, ks, 9, 128),
+  ExpectNearMetrics(Eval(q, ql, r, rl, false, Distance::Cosine(), ks, 9, 128),
                     BruteForce(dist, ql, rl, false, ks, 9));
 }
 
@@ -397,7 +397,7 @@ void ExpectInvalid(const absl::StatusOr<RetrievalMetrics>& m, const std::string&
 }
 
 TEST(RetrievalTest, BadInputErrors) {
-  const DistanceKind e = DistanceKind::kEuclidean;
+  const Distance e = Distance::Euclidean();
   Tensor x = Points1D({0, 1, 2});
   std::vector<int64_t> y = {0, 0, 1};
   ExpectInvalid(EvaluateRetrieval(Tensor::Empty({0, 1}), {}, x, y, false, e),

@@ -191,7 +191,7 @@ absl::StatusOr<PairSet> MakeVerificationPairs(const std::vector<int64_t>& labels
 }
 
 absl::StatusOr<std::vector<float>> PairDistances(const Tensor& embeddings, const PairSet& pairs,
-                                                 DistanceKind kind) {
+                                                 Distance kind) {
   if (!embeddings.defined() || embeddings.rank() != 2 || embeddings.dim(1) == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("PairDistances: embeddings must be a [N, D] tensor with D >= 1, got ",
@@ -216,7 +216,7 @@ absl::StatusOr<std::vector<float>> PairDistances(const Tensor& embeddings, const
     const float* u = x + ia * d;
     const float* v = x + ib * d;
     double value;
-    if (kind == DistanceKind::kCosine) {
+    if (kind == Distance::Cosine()) {
       double dot = 0, uu = 0, vv = 0;
       for (int64_t k = 0; k < d; ++k) {
         dot += double{u[k]} * v[k];
@@ -230,7 +230,7 @@ absl::StatusOr<std::vector<float>> PairDistances(const Tensor& embeddings, const
         const double diff = double{u[k]} - v[k];
         ss += diff * diff;
       }
-      value = kind == DistanceKind::kEuclidean ? std::sqrt(ss) : ss;
+      value = kind == Distance::Euclidean() ? std::sqrt(ss) : ss;
     }
     out[i] = static_cast<float>(value);
     if (!std::isfinite(out[i])) {

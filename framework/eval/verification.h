@@ -47,11 +47,11 @@ absl::StatusOr<PairSet> MakeVerificationPairs(const std::vector<int64_t>& labels
 
 // distance(embeddings[a[i]], embeddings[b[i]]) for each pair, computed
 // directly in double precision (Euclidean: sqrt of summed squared
-// differences; cosine as in DistanceKind). embeddings is [N, D] in any layout.
+// differences; cosine as in retrieval.h). embeddings is [N, D] in any layout.
 // InvalidArgument on a bad tensor, mismatched PairSet sizes, an index out of
 // range or non-finite embeddings.
 absl::StatusOr<std::vector<float>> PairDistances(const Tensor& embeddings, const PairSet& pairs,
-                                                 DistanceKind kind);
+                                                 Distance kind);
 
 struct RocPoint {
   double threshold, far, tar;

@@ -72,9 +72,9 @@ TEST(MakeVerificationPairsTest, Errors) {
 TEST(PairDistancesTest, HandComputed) {
   Tensor x = Tensor::FromVector({4, 2}, {0, 0, 3, 4, 1, 0, 0, 2});
   PairSet p{{0, 1, 2}, {1, 2, 3}, {true, false, false}};
-  absl::StatusOr<std::vector<float>> e = PairDistances(x, p, DistanceKind::kEuclidean);
-  absl::StatusOr<std::vector<float>> s = PairDistances(x, p, DistanceKind::kSquaredEuclidean);
-  absl::StatusOr<std::vector<float>> c = PairDistances(x, p, DistanceKind::kCosine);
+  absl::StatusOr<std::vector<float>> e = PairDistances(x, p, Distance::Euclidean());
+  absl::StatusOr<std::vector<float>> s = PairDistances(x, p, Distance::SquaredEuclidean());
+  absl::StatusOr<std::vector<float>> c = PairDistances(x, p, Distance::Cosine());
   ASSERT_TRUE(e.ok() && s.ok() && c.ok());
   EXPECT_FLOAT_EQ((*e)[0], 5.0f);
   EXPECT_FLOAT_EQ((*e)[1], std::sqrt(20.0f));
@@ -87,14 +87,14 @@ TEST(PairDistancesTest, HandComputed) {
 
 TEST(PairDistancesTest, Errors) {
   Tensor x = Tensor::Zeros({3, 2});
-  ExpectInvalid(PairDistances(x, PairSet{{0}, {3}, {true}}, DistanceKind::kEuclidean),
+  ExpectInvalid(PairDistances(x, PairSet{{0}, {3}, {true}}, Distance::Euclidean()),
                 "PairDistances: pair 0 = (0, 3) is out of range for 3 embeddings");
-  ExpectInvalid(PairDistances(x, PairSet{{0, 1}, {1}, {true}}, DistanceKind::kEuclidean),
+  ExpectInvalid(PairDistances(x, PairSet{{0, 1}, {1}, {true}}, Distance::Euclidean()),
                 "PairSet sizes differ: a 2, b 1, same 1");
-  ExpectInvalid(PairDistances(Tensor::Zeros({3}), PairSet{}, DistanceKind::kEuclidean),
+  ExpectInvalid(PairDistances(Tensor::Zeros({3}), PairSet{}, Distance::Euclidean()),
                 "embeddings must be a [N, D] tensor with D >= 1, got [3]");
   Tensor bad = Tensor::FromVector({2, 1}, {0, std::numeric_limits<float>::infinity()});
-  ExpectInvalid(PairDistances(bad, PairSet{{0}, {1}, {false}}, DistanceKind::kEuclidean),
+  ExpectInvalid(PairDistances(bad, PairSet{{0}, {1}, {false}}, Distance::Euclidean()),
                 "distance of pair 0 = (0, 1) is not finite");
 }
 

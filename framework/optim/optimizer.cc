@@ -29,6 +29,7 @@ Optimizer::Optimizer(NamedVariables parameters, float learning_rate,
     : parameters_(std::move(parameters)),
       slot_names_(std::move(slot_names)),
       steps_(parameters_.size(), 0),
+      multipliers_(parameters_.size(), 1.0f),
       slots_(parameters_.size()),
       learning_rate_(0.0f) {
   set_learning_rate(learning_rate);
@@ -54,6 +55,19 @@ void Optimizer::set_learning_rate(float learning_rate) {
   learning_rate_ = learning_rate;
 }
 
+int Optimizer::SetLearningRateMultiplier(const std::string& prefix, float multiplier) {
+  SIAMESE_CHECK(multiplier >= 0.0f) << "optimizer: negative learning-rate multiplier " << multiplier;
+  int matched = 0;
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const std::string& name = parameters_[i].first;
+    if (prefix.empty() || name == prefix || name.rfind(prefix + ".", 0) == 0) {
+      multipliers_[i] = multiplier;
+      ++matched;
+    }
+  }
+  return matched;
+}
+
 void Optimizer::ZeroGrad() {
   for (auto& p : parameters_) p.second.ZeroGrad();
 }
@@ -71,7 +85,8 @@ void Optimizer::Step() {
     if (slots.empty()) {
       for (size_t s = 0; s < slot_names_.size(); ++s) slots.push_back(ZerosLike(value));
     }
-    FlatParam p{value.raw(), grad.raw(), value.raw_size(), {}, ++steps_[i]};
+    FlatParam p{value.raw(), grad.raw(), value.raw_size(), {}, ++steps_[i],
+                learning_rate_ * multipliers_[i]};
     for (Tensor& slot : slots) {
       SIAMESE_CHECK(slot.shape() == value.shape())
           << "optimizer: state of '" << name << "' has shape " << slot.ShapeString()

@@ -1,4 +1,6 @@
-// Optimizer: the base class of first-order optimizers (Sgd, Adam, AdamW).
+// Optimizer: the base class of first-order optimizers, a registered plugin
+// kind (plugins/optimizers/: sgd, adam, adamw). A plugin is created with
+// PluginContext::parameters (what to train) and PluginContext::learning_rate.
 //
 // An optimizer is built from a model's named parameters (Module's
 // NamedParameters()); the Variables share state with the model. Step() updates
@@ -33,15 +35,16 @@
 
 #include "absl/status/status.h"
 #include "framework/autograd/variable.h"
+#include "framework/proto/experiment.pb.h"
 #include "framework/tensor/tensor.h"
 
 namespace siamese {
 
-using NamedVariables = std::vector<std::pair<std::string, Variable>>;
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-
 class Optimizer {
  public:
+  using Config = OptimizerConfig;
+  static constexpr const char* kKind = "optimizer";
+
   virtual ~Optimizer() = default;
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
@@ -55,6 +58,11 @@ class Optimizer {
   // REQUIRES: learning_rate >= 0.
   void set_learning_rate(float learning_rate);
   float learning_rate() const { return learning_rate_; }
+  // Parameters whose name equals `prefix` or starts with `prefix` + "." ("" =
+  // all) are updated at learning_rate() * multiplier from now on (as a
+  // PyTorch parameter group with its own lr); the default multiplier is 1.
+  // Returns the number of parameters matched. REQUIRES: multiplier >= 0.
+  int SetLearningRateMultiplier(const std::string& prefix, float multiplier);
 
   // The parameters in construction order.
   const NamedVariables& parameters() const { return parameters_; }
@@ -76,6 +84,9 @@ class Optimizer {
     std::vector<float*> slots;
     // This parameter's update count including this update (1 on the first).
     int64_t step;
+    // The learning rate of this update: learning_rate() times the
+    // parameter's multiplier. Update() uses this, never learning_rate().
+    float learning_rate;
   };
 
   // REQUIRES: parameter names unique, Variables defined and distinct,
@@ -90,6 +101,7 @@ class Optimizer {
   std::vector<std::string> slot_names_;
   // Indexed like parameters_.
   std::vector<int64_t> steps_;
+  std::vector<float> multipliers_;
   std::vector<std::vector<Tensor>> slots_;
   float learning_rate_;
 };

@@ -8,8 +8,8 @@
 
 #include "absl/status/status.h"
 #include "framework/autograd/variable.h"
-#include "framework/optim/adam.h"
-#include "framework/optim/sgd.h"
+#include "plugins/optimizers/adam/adam.h"
+#include "plugins/optimizers/sgd/sgd.h"
 #include "framework/tensor/tensor.h"
 #include "gtest/gtest.h"
 
@@ -45,126 +45,6 @@ AdamOptions AdamWith(float lr, float wd = 0.0f) {
   o.learning_rate = lr;
   o.weight_decay = wd;
   return o;
-}
-
-// ---- SGD: p = 1, g = 0.5 every step, lr = 0.1 ----
-
-TEST(SgdTest, PlainGradientDescent) {
-  Variable p = Param({1.0f});
-  Sgd opt({{"p", p}}, SgdWith(0.1f));
-  SetGrad(p, {0.5f});
-  opt.Step();
-  EXPECT_NEAR(Value(p), 0.95f, kTol);  // 1 - 0.1 * 0.5
-  opt.Step();
-  EXPECT_NEAR(Value(p), 0.90f, kTol);
-}
-
-TEST(SgdTest, MomentumHandComputed) {
-  Variable p = Param({1.0f});
-  Sgd opt({{"p", p}}, SgdWith(0.1f, 0.9f));
-  SetGrad(p, {0.5f});
-  opt.Step();  // buf = 0.5;                 p = 1 - 0.05
-  EXPECT_NEAR(Value(p), 0.95f, kTol);
-  opt.Step();  // buf = 0.9*0.5 + 0.5 = 0.95;  p = 0.95 - 0.095
-  EXPECT_NEAR(Value(p), 0.855f, kTol);
-  opt.Step();  // buf = 0.9*0.95 + 0.5 = 1.355; p = 0.855 - 0.1355
-  EXPECT_NEAR(Value(p), 0.7195f, kTol);
-}
-
-TEST(SgdTest, NesterovDiffersFromPlainMomentumAsExpected) {
-  Variable p = Param({1.0f});
-  Sgd opt({{"p", p}}, SgdWith(0.1f, 0.9f, /*nesterov=*/true));
-  SetGrad(p, {0.5f});
-  opt.Step();  // buf = 0.5;   g = 0.5 + 0.9*0.5 = 0.95;     p = 1 - 0.095
-  EXPECT_NEAR(Value(p), 0.905f, kTol);
-  opt.Step();  // buf = 0.95;  g = 0.5 + 0.9*0.95 = 1.355;   p = 0.905 - 0.1355
-  EXPECT_NEAR(Value(p), 0.7695f, kTol);
-  opt.Step();  // buf = 1.355; g = 0.5 + 0.9*1.355 = 1.7195; p = 0.7695 - 0.17195
-  EXPECT_NEAR(Value(p), 0.59755f, kTol);
-}
-
-TEST(SgdTest, WeightDecayIsAddedToTheGradient) {
-  Variable p = Param({1.0f, -2.0f});
-  Sgd opt({{"p", p}}, SgdWith(0.1f, 0.0f, false, /*wd=*/0.1f));
-  SetGrad(p, {0.5f, 0.0f});
-  opt.Step();  // g = 0.5 + 0.1*1 = 0.6 -> 0.94;      g = 0 + 0.1*(-2) = -0.2 -> -1.98
-  EXPECT_NEAR(Value(p, 0), 0.94f, kTol);
-  EXPECT_NEAR(Value(p, 1), -1.98f, kTol);
-  opt.Step();  // g = 0.5 + 0.094 = 0.594 -> 0.8806; g = -0.198 -> -1.9602
-  EXPECT_NEAR(Value(p, 0), 0.8806f, kTol);
-  EXPECT_NEAR(Value(p, 1), -1.9602f, kTol);
-}
-
-TEST(SgdTest, LearningRateChangeAppliesToTheNextStep) {
-  Variable p = Param({1.0f});
-  Sgd opt({{"p", p}}, SgdWith(0.1f));
-  EXPECT_FLOAT_EQ(opt.learning_rate(), 0.1f);
-  opt.set_learning_rate(0.2f);
-  SetGrad(p, {0.5f});
-  opt.Step();
-  EXPECT_NEAR(Value(p), 0.9f, kTol);
-  opt.ZeroGrad();
-  EXPECT_FALSE(p.grad().defined());
-  opt.Step();  // no gradient: nothing happens
-  EXPECT_NEAR(Value(p), 0.9f, kTol);
-}
-
-// ---- Adam: p = 1, lr = 0.1, beta1 0.9, beta2 0.999, eps 1e-8 ----
-
-TEST(AdamTest, HandComputedThreeSteps) {
-  Variable p = Param({1.0f});
-  Adam opt({{"p", p}}, AdamWith(0.1f));
-  // t=1, g=0.5: m = 0.05, v = 0.00025, m^ = 0.5, sqrt(v^) = 0.5; p = 1 - 0.1
-  SetGrad(p, {0.5f});
-  opt.Step();
-  EXPECT_NEAR(Value(p), 0.9f, kTol);
-  // t=2, g=0.1: m = 0.045 + 0.01 = 0.055, v = 0.00024975 + 0.00001 = 0.00025975
-  // m^ = 0.055 / 0.19 = 0.28947368, v^ = 0.00025975 / 0.001999 = 0.12993997,
-  // sqrt(v^) = 0.36047187; p = 0.9 - 0.1 * 0.28947368 / 0.36047187 = 0.9 - 0.08030409
-  SetGrad(p, {0.1f});
-  opt.Step();
-  EXPECT_NEAR(Value(p), 0.81969591f, kTol);
-  // t=3, g=-0.2: m = 0.0495 - 0.02 = 0.0295, v = 0.00025949 + 0.00004 = 0.00029949
-  // m^ = 0.0295 / 0.271 = 0.10885609, v^ = 0.00029949 / 0.002997001 = 0.09992998,
-  // sqrt(v^) = 0.31611704; p = 0.81969591 - 0.1 * 0.34435338 = 0.78526053
-  SetGrad(p, {-0.2f});
-  opt.Step();
-  EXPECT_NEAR(Value(p), 0.78526053f, kTol);
-}
-
-TEST(AdamTest, L2WeightDecayVersusDecoupledAdamW) {
-  Variable a = Param({1.0f}), w = Param({1.0f});
-  AdamOptions o = AdamWith(0.1f, 0.1f);
-  Adam adam({{"p", a}}, o);
-  AdamW adamw({{"p", w}}, o);
-  EXPECT_FALSE(adam.decoupled_weight_decay());
-  EXPECT_TRUE(adamw.decoupled_weight_decay());
-  SetGrad(a, {0.5f});
-  SetGrad(w, {0.5f});
-  adam.Step();   // g = 0.5 + 0.1 = 0.6; first Adam step moves by lr: 0.9
-  adamw.Step();  // p = 1 * (1 - 0.1*0.1) = 0.99, then - 0.1: 0.89
-  EXPECT_NEAR(Value(a), 0.9f, kTol);
-  EXPECT_NEAR(Value(w), 0.89f, kTol);
-  SetGrad(a, {0.1f});
-  SetGrad(w, {0.1f});
-  // Adam t=2: g = 0.1 + 0.1*0.9 = 0.19; m = 0.054 + 0.019 = 0.073,
-  // v = 0.00035964 + 0.0000361 = 0.00039574; m^ = 0.073 / 0.19 = 0.38421053,
-  // sqrt(v^) = sqrt(0.00039574 / 0.001999) = 0.44493706; p = 0.9 - 0.08635165
-  adam.Step();
-  EXPECT_NEAR(Value(a), 0.81364835f, kTol);
-  // AdamW t=2: p = 0.89 * 0.99 = 0.8811, then minus the plain Adam update of
-  // HandComputedThreeSteps (0.08030409): 0.80079591
-  adamw.Step();
-  EXPECT_NEAR(Value(w), 0.80079591f, kTol);
-}
-
-TEST(AdamTest, ElementsAreIndependent) {
-  Variable p = Param({1.0f, 3.0f});
-  Adam opt({{"p", p}}, AdamWith(0.1f));
-  SetGrad(p, {0.5f, -4.0f});
-  opt.Step();  // first step: each element moves by lr against its gradient's sign
-  EXPECT_NEAR(Value(p, 0), 0.9f, kTol);
-  EXPECT_NEAR(Value(p, 1), 3.1f, kTol);
 }
 
 // ---- Skipping ----
@@ -398,6 +278,26 @@ TEST(OptimizerDeathTest, RejectsBadOptions) {
   eps_zero.eps = 0.0f;
   EXPECT_DEATH(AdamW({{"a", a}}, eps_zero), "adamw: eps must be positive");
   EXPECT_DEATH(Sgd({{"a", a}}, SgdWith(-1.0f)), "optimizer: negative learning rate -1");
+}
+
+// ---- Learning-rate multipliers (a loss's own parameters) ----
+
+TEST(OptimizerTest, LearningRateMultiplierScalesMatchingParametersOnly) {
+  Variable encoder = Param({1.0f}), proxies = Param({1.0f, 1.0f});
+  Sgd opt({{"fc.weight", encoder}, {"loss.proxies", proxies}}, SgdWith(0.1f));
+  EXPECT_EQ(opt.SetLearningRateMultiplier("loss", 10.0f), 1);
+  EXPECT_EQ(opt.SetLearningRateMultiplier("los", 3.0f), 0);  // whole name components only
+  SetGrad(encoder, {0.5f});
+  SetGrad(proxies, {0.5f, -0.5f});
+  opt.Step();
+  EXPECT_NEAR(Value(encoder), 0.95f, kTol);     // 1 - 0.1 * 0.5
+  EXPECT_NEAR(Value(proxies, 0), 0.5f, kTol);   // 1 - 1.0 * 0.5
+  EXPECT_NEAR(Value(proxies, 1), 1.5f, kTol);
+  // The schedule's rate applies to both, the multiplier on top.
+  opt.set_learning_rate(0.01f);
+  opt.Step();
+  EXPECT_NEAR(Value(encoder), 0.945f, 1e-5f);
+  EXPECT_NEAR(Value(proxies, 0), 0.45f, 1e-5f);
 }
 
 }  // namespace

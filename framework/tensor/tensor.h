@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "oneapi/dnnl/dnnl.hpp"
@@ -95,6 +96,10 @@ class Tensor {
   dnnl::memory::desc desc_;
   bool plain_ = true;
 };
+
+// Tensors by name, e.g. the state of an optimizer or of a miner in a
+// checkpoint.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 // Bytes currently held in the buffer pool, and a way to release them.
 int64_t BufferPoolBytes();

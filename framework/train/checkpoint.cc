@@ -69,31 +69,31 @@ Tensor ToTensor(const TensorProto& p) {
   return Tensor::FromVector(shape, std::vector<float>(p.values().begin(), p.values().end()));
 }
 
-void SaveModule(const Module& module, Checkpoint* checkpoint) {
-  for (const auto& [name, v] : module.NamedParameters()) {
-    AddTensor(name, v.value(), checkpoint->mutable_parameters());
-  }
-  for (const auto& [name, t] : module.NamedBuffers()) {
-    AddTensor(name, *t, checkpoint->mutable_buffers());
-  }
+void SaveModule(const Module& module, google::protobuf::RepeatedPtrField<TensorProto>* parameters,
+                google::protobuf::RepeatedPtrField<TensorProto>* buffers) {
+  for (const auto& [name, v] : module.NamedParameters()) AddTensor(name, v.value(), parameters);
+  for (const auto& [name, t] : module.NamedBuffers()) AddTensor(name, *t, buffers);
 }
 
-absl::Status LoadModule(const Checkpoint& checkpoint, const std::string& path, Module* module,
+absl::Status LoadModule(const google::protobuf::RepeatedPtrField<TensorProto>& parameters,
+                        const google::protobuf::RepeatedPtrField<TensorProto>& buffers,
+                        const std::string& path, const std::string& what, Module* module,
                         bool allow_missing) {
   std::map<std::string, const TensorProto*> by_name;
-  for (const TensorProto& p : checkpoint.parameters()) by_name[p.name()] = &p;
-  for (const TensorProto& p : checkpoint.buffers()) by_name[p.name()] = &p;
+  for (const TensorProto& p : parameters) by_name[p.name()] = &p;
+  for (const TensorProto& p : buffers) by_name[p.name()] = &p;
   auto load = [&](const std::string& name, Tensor* dst) -> absl::Status {
     auto it = by_name.find(name);
     if (it == by_name.end()) {
       if (allow_missing) return absl::OkStatus();
-      return absl::NotFoundError(absl::StrCat(path, ": no tensor \"", name, "\" in checkpoint"));
+      return absl::NotFoundError(
+          absl::StrCat(path, ": no ", what, " tensor \"", name, "\" in checkpoint"));
     }
     Tensor t = ToTensor(*it->second);
     if (t.shape() != dst->shape()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": tensor \"", name, "\" has shape ",
-                                                     t.ShapeString(), ", the model expects ",
-                                                     dst->ShapeString()));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", what, " tensor \"", name,
+                                                     "\" has shape ", t.ShapeString(),
+                                                     ", the model expects ", dst->ShapeString()));
     }
     *dst = t.ToLayout(dst->desc());
     return absl::OkStatus();

@@ -74,7 +74,7 @@ TEST(CheckpointTest, ShapeMismatchNamesTensor) {
   AddTensor("running", Tensor::Zeros({2}), c.mutable_buffers());
   Tiny t;
   EXPECT_THAT(std::string(LoadModule(c, "x.ckpt", &t).message()),
-              HasSubstr("x.ckpt: tensor \"w\" has shape [3], the model expects [2, 2]"));
+              HasSubstr("x.ckpt: encoder tensor \"w\" has shape [3], the model expects [2, 2]"));
 }
 
 }  // namespace

@@ -16,21 +16,7 @@ std::vector<int> RecallKs(const EvaluationConfig& config) {
   return ks;
 }
 
-std::string Num(double v) { return absl::StrFormat("%.6g", v); }
-
 }  // namespace
-
-DistanceKind ToDistanceKind(const Distance& distance) {
-  switch (distance.kind()) {
-    case Distance::Kind::kEuclidean:
-      return DistanceKind::kEuclidean;
-    case Distance::Kind::kSquaredEuclidean:
-      return DistanceKind::kSquaredEuclidean;
-    case Distance::Kind::kCosine:
-      return DistanceKind::kCosine;
-  }
-  return DistanceKind::kEuclidean;
-}
 
 Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& normalization,
                   int64_t block) {
@@ -53,7 +39,7 @@ absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const 
                                                         const EvaluationConfig& config) {
   Tensor e = EmbedSplit(encoder, split, normalization, config.block_rows());
   return EvaluateRetrieval(e, split.labels, e, split.labels, /*query_is_reference=*/true,
-                           ToDistanceKind(distance), RecallKs(config), config.knn_k(),
+                           distance, RecallKs(config), config.knn_k(),
                            config.block_rows());
 }
 
@@ -61,7 +47,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
                                                const Distance& distance,
                                                const EvaluationConfig& config, uint64_t seed) {
   EvaluationReport report;
-  const DistanceKind kind = ToDistanceKind(distance);
+  const Distance& kind = distance;
   Tensor test = EmbedSplit(encoder, data.test, data.normalization, config.block_rows());
   auto retrieval = EvaluateRetrieval(test, data.test.labels, test, data.test.labels, true, kind,
                                      RecallKs(config), config.knn_k(), config.block_rows());
@@ -102,25 +88,38 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
   return report;
 }
 
-std::string ReportToJson(const EvaluationReport& r) {
-  const RetrievalMetrics& m = r.test_retrieval;
-  std::string s = absl::StrCat("{\"split\": \"test\", \"precision_at_1\": ", Num(m.precision_at_1),
-                               ", \"r_precision\": ", Num(m.r_precision),
-                               ", \"map_at_r\": ", Num(m.map_at_r));
-  for (const auto& [k, v] : m.recall_at_k) absl::StrAppend(&s, ", \"recall_at_", k, "\": ", Num(v));
-  absl::StrAppend(&s, ", \"knn_accuracy\": ", Num(m.knn_accuracy),
-                  ", \"num_queries\": ", m.num_queries);
-  if (r.has_verification) {
-    const VerificationMetrics& v = r.test_verification;
-    absl::StrAppend(&s, ", \"roc_auc\": ", Num(v.roc_auc), ", \"eer\": ", Num(v.eer),
-                    ", \"tar_at_far_1e-3\": ", Num(v.tar_at_far_1e_3),
-                    ", \"tar_at_far_1e-2\": ", Num(v.tar_at_far_1e_2),
-                    ", \"verification_accuracy\": ", Num(v.accuracy),
-                    ", \"threshold\": ", Num(r.threshold),
-                    ", \"threshold_source\": \"validation\"",
-                    ", \"validation_accuracy\": ", Num(r.validation_accuracy));
+RetrievalRecord ToRecord(const RetrievalMetrics& m) {
+  RetrievalRecord r;
+  r.set_precision_at_1(m.precision_at_1);
+  r.set_r_precision(m.r_precision);
+  r.set_map_at_r(m.map_at_r);
+  for (const auto& [k, v] : m.recall_at_k) {
+    RecallAtK* entry = r.add_recall_at_k();
+    entry->set_k(k);
+    entry->set_recall(v);
   }
-  return s + "}";
+  r.set_knn_accuracy(m.knn_accuracy);
+  r.set_num_queries(static_cast<int32_t>(m.num_queries));
+  return r;
+}
+
+RunResults ToRunResults(const EvaluationReport& report) {
+  RunResults out;
+  out.set_split("test");
+  *out.mutable_retrieval() = ToRecord(report.test_retrieval);
+  if (report.has_verification) {
+    const VerificationMetrics& v = report.test_verification;
+    VerificationRecord* r = out.mutable_verification();
+    r->set_roc_auc(v.roc_auc);
+    r->set_eer(v.eer);
+    r->set_tar_at_far_1e_3(v.tar_at_far_1e_3);
+    r->set_tar_at_far_1e_2(v.tar_at_far_1e_2);
+    r->set_accuracy(v.accuracy);
+    r->set_threshold(report.threshold);
+    r->set_threshold_source("validation");
+    r->set_validation_accuracy(report.validation_accuracy);
+  }
+  return out;
 }
 
 }  // namespace siamese

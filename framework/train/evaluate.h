@@ -15,6 +15,7 @@
 #include "framework/eval/retrieval.h"
 #include "framework/eval/verification.h"
 #include "framework/proto/experiment.pb.h"
+#include "framework/proto/records.pb.h"
 #include "framework/train/data.h"
 
 namespace siamese {
@@ -31,8 +32,6 @@ struct EvaluationReport {
   Tensor test_embeddings;
 };
 
-DistanceKind ToDistanceKind(const Distance& distance);
-
 // Embeddings [split.size(), D] of every example, in eval mode without a
 // tape, in blocks of `block` examples. Restores the encoder's mode.
 Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& normalization,
@@ -48,8 +47,10 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
                                                const Distance& distance,
                                                const EvaluationConfig& config, uint64_t seed);
 
-// One JSON object (no newline) with every metric of the report.
-std::string ReportToJson(const EvaluationReport& report);
+// The report as the records of results.json and metrics.jsonl
+// (framework/proto/records.proto); Recall@K in increasing K.
+RetrievalRecord ToRecord(const RetrievalMetrics& metrics);
+RunResults ToRunResults(const EvaluationReport& report);
 
 }  // namespace siamese
 

@@ -41,54 +41,33 @@ const char* IsaName(dnnl::cpu_isa isa) {
 
 }  // namespace
 
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string MakeManifest(const Experiment& config, const std::vector<std::string>& data_files,
-                         const std::string& command_line) {
-  std::string commit = "unknown", dirty = "null";
+Manifest MakeManifest(const Experiment& config, const std::vector<std::string>& data_files,
+                      const std::string& command_line) {
+  Manifest m;
+  m.set_git_commit("unknown");
   if (const char* ws = std::getenv("BUILD_WORKSPACE_DIRECTORY")) {
     const std::string git = absl::StrCat("git -C '", ws, "' ");
     std::string c = Run(git + "rev-parse HEAD 2>/dev/null");
     if (!c.empty()) {
-      commit = c;
-      dirty = Run(git + "status --porcelain --untracked-files=no 2>/dev/null | head -1").empty()
-                  ? "false"
-                  : "true";
+      m.set_git_commit(c);
+      m.set_git_dirty(
+          !Run(git + "status --porcelain --untracked-files=no 2>/dev/null | head -1").empty());
     }
   }
+  m.set_compiler(absl::StrCat("gcc ", __VERSION__));
   const dnnl_version_t* v = dnnl_version();
-  std::string files = "[";
-  for (size_t i = 0; i < data_files.size(); ++i) {
-    auto sha = Sha256FileHex(data_files[i]);
-    absl::StrAppend(&files, i ? ", " : "", "{\"path\": ", JsonString(data_files[i]),
-                    ", \"sha256\": ", JsonString(sha.ok() ? *sha : "unreadable"), "}");
+  m.set_onednn_version(absl::StrFormat("%d.%d.%d", v->major, v->minor, v->patch));
+  m.set_cpu_isa(IsaName(dnnl::get_effective_cpu_isa()));
+  m.set_threads(NumThreads());
+  m.set_seed(config.seed());
+  m.set_command_line(command_line);
+  for (const std::string& path : data_files) {
+    DataFile* f = m.add_data_files();
+    f->set_path(path);
+    auto sha = Sha256FileHex(path);
+    f->set_sha256(sha.ok() ? *sha : "unreadable");
   }
-  files += "]";
-  return absl::StrCat(
-      "{\n  \"git_commit\": ", JsonString(commit), ",\n  \"git_dirty\": ", dirty,
-      ",\n  \"compiler\": ", JsonString(absl::StrCat("gcc ", __VERSION__)),
-      ",\n  \"onednn_version\": ",
-      JsonString(absl::StrFormat("%d.%d.%d", v->major, v->minor, v->patch)),
-      ",\n  \"cpu_isa\": ", JsonString(IsaName(dnnl::get_effective_cpu_isa())),
-      ",\n  \"threads\": ", NumThreads(), ",\n  \"seed\": ", config.seed(),
-      ",\n  \"command_line\": ", JsonString(command_line), ",\n  \"data_files\": ", files, "\n}\n");
+  return m;
 }
 
 }  // namespace siamese

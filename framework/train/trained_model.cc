@@ -4,31 +4,22 @@
 #include "framework/autograd/variable.h"
 #include "framework/base/check.h"
 #include "framework/core/registry.h"
-#include "framework/train/checkpoint.h"
+#include "framework/train/bundle.h"
 
 namespace siamese {
 
 absl::StatusOr<std::unique_ptr<TrainedModel>> TrainedModel::Load(
     const std::string& checkpoint_path) {
-  auto ckpt = ReadCheckpoint(checkpoint_path);
+  auto ckpt = LoadBundle(checkpoint_path);
   if (!ckpt.ok()) return ckpt.status();
-  if (ckpt->experiment().empty() || ckpt->example_shape().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(checkpoint_path, ": the checkpoint holds no ",
-                     ckpt->experiment().empty() ? "experiment" : "example shape",
-                     "; was it written by the trainer (framework/train/trainer.h)?"));
-  }
   auto model = std::unique_ptr<TrainedModel>(new TrainedModel);
   model->path_ = checkpoint_path;
   auto file = ExperimentFile::Parse(checkpoint_path + " (experiment)", ckpt->experiment());
   if (!file.ok()) return file.status();
   model->experiment_ = std::move(*file);
-  const Experiment& cfg = model->experiment_->config();
 
-  auto distance = Distance::FromName(cfg.distance());
-  if (!distance.ok()) return model->experiment_->Locate("distance", distance.status());
-  model->distance_ = *distance;
-  model->example_shape_.assign(ckpt->example_shape().begin(), ckpt->example_shape().end());
+  const ModelShape shape = ShapeOf(*ckpt);
+  model->example_shape_ = shape.example_shape;
   for (int64_t d : model->example_shape_) {
     if (d < 1) {
       return absl::InvalidArgumentError(absl::StrCat(checkpoint_path, ": bad example shape ",
@@ -45,17 +36,12 @@ absl::StatusOr<std::unique_ptr<TrainedModel>> TrainedModel::Load(
   }
   if (ckpt->has_threshold()) model->threshold_ = ckpt->threshold();
 
-  PluginContext context;
-  context.seed = cfg.seed();
-  context.input_shape = model->example_shape_;
-  context.embedding_dim = cfg.embedding_dim();
-  auto encoder = Registry<Encoder>::Create(cfg.encoder(), context);
-  if (!encoder.ok()) return model->experiment_->Locate("encoder", encoder.status());
-  model->encoder_ = std::move(*encoder);
-  if (absl::Status s = LoadModule(*ckpt, checkpoint_path, model->encoder_.get()); !s.ok()) {
-    return s;
-  }
-  model->encoder_->Eval();
+  auto assembled = AssembleModel(*model->experiment_, shape);
+  if (!assembled.ok()) return assembled.status();
+  model->model_ = *std::move(assembled);
+  if (absl::Status s = RestoreModel(*ckpt, checkpoint_path, &model->model_); !s.ok()) return s;
+  model->model_.encoder->Eval();
+  model->model_.loss->Eval();
   return model;
 }
 
@@ -69,9 +55,9 @@ Tensor TrainedModel::Embed(const Tensor& raw_batch) {
   const float scale = 1.0f / normalization_.std;
   float* v = x.data();
   for (int64_t i = 0; i < x.numel(); ++i) v[i] = (v[i] - normalization_.mean) * scale;
-  encoder_->Eval();
+  model_.encoder->Eval();
   NoGradScope no_grad;
-  return encoder_->Forward(Variable(x)).value().ToPlain();
+  return model_.encoder->Forward(Variable(x)).value().ToPlain();
 }
 
 absl::StatusOr<ExperimentData> LoadModelData(const TrainedModel& model) {

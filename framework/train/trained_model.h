@@ -1,13 +1,15 @@
-// TrainedModel: a trained encoder rebuilt from a run folder's checkpoint, for
-// use after training (exporting embeddings, verifying pairs).
+// TrainedModel: a trained model rebuilt from a run folder's checkpoint, for
+// use after training (exporting embeddings, verifying pairs). A thin view of
+// the checkpoint bundle (bundle.h), assembled as training assembled it
+// (AssembleModel in assembly.h).
 //
-// A checkpoint (framework/train/trainer.h) carries everything needed: the
-// resolved experiment text (which names the encoder, its parameters, the
-// embedding width, the distance and the dataset), the weights and buffers,
-// the input normalization computed on the training split, the example shape,
-// the class names, the dataset's state (e.g. its vocabulary) and, once
-// training finished, the verification threshold calibrated on the validation
-// split.
+// A checkpoint carries everything needed: the resolved experiment text
+// (which names the encoder, its parameters, the embedding width, the
+// distance and the dataset), the encoder's and the loss's weights and
+// buffers, the input normalization computed on the training split, the
+// example shape, the class names, the dataset's state (e.g. its vocabulary)
+// and, once training finished, the verification threshold calibrated on the
+// validation split.
 //
 //   auto model = TrainedModel::Load("runs/x/checkpoint.ckpt");
 //   Tensor e = (*model)->Embed(raw_batch);  // [N, D]
@@ -27,6 +29,7 @@
 #include "framework/core/encoder.h"
 #include "framework/core/experiment_file.h"
 #include "framework/tensor/tensor.h"
+#include "framework/train/assembly.h"
 #include "framework/train/data.h"
 
 namespace siamese {
@@ -34,21 +37,21 @@ namespace siamese {
 class TrainedModel {
  public:
   // Reads the checkpoint, parses its experiment (errors are located in
-  // "<checkpoint_path> (experiment):line:col"), creates the encoder with
-  // PluginContext{input_shape = example_shape, embedding_dim, seed}, loads
-  // every parameter and buffer, and puts it in eval mode. Every error names
+  // "<checkpoint_path> (experiment):line:col"), assembles the encoder and
+  // the loss for the stored example shape and classes, loads every
+  // parameter and buffer, and puts the model in eval mode. Every error names
   // `checkpoint_path`: unreadable or damaged file, no experiment or example
   // shape in it (not written by the trainer), unknown plugin or distance,
   // missing or mismatched tensors.
   static absl::StatusOr<std::unique_ptr<TrainedModel>> Load(const std::string& checkpoint_path);
 
   const std::string& path() const { return path_; }
-  Encoder* encoder() { return encoder_.get(); }
+  Encoder* encoder() { return model_.encoder.get(); }
   const ExperimentFile& experiment() const { return *experiment_; }
   // x' = (x - mean) / std, from the training split.
   Normalization normalization() const { return normalization_; }
   // The distance the model was trained and calibrated with.
-  Distance distance() const { return distance_; }
+  Distance distance() const { return model_.distance; }
   // Verification threshold (same class iff distance <= threshold), calibrated
   // on the validation split; nullopt when training did not finish or the
   // validation split had fewer than 2 classes.
@@ -58,7 +61,7 @@ class TrainedModel {
   const std::vector<std::string>& class_names() const { return class_names_; }
   // The training split's Dataset::State() saved with the model ("" if none).
   const std::string& dataset_state() const { return dataset_state_; }
-  int64_t embedding_dim() const { return encoder_->embedding_dim(); }
+  int64_t embedding_dim() const { return model_.encoder->embedding_dim(); }
 
   // Embeddings [N, embedding_dim()] of `raw_batch` [N, example shape...]
   // holding raw values as the dataset gives them (e.g. pixels in [0, 1]):
@@ -72,9 +75,8 @@ class TrainedModel {
 
   std::string path_;
   std::unique_ptr<ExperimentFile> experiment_;
-  std::unique_ptr<Encoder> encoder_;
+  Model model_;
   Normalization normalization_;
-  Distance distance_ = Distance::Euclidean();
   std::optional<float> threshold_;
   Shape example_shape_;
   std::vector<std::string> class_names_;

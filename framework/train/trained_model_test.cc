@@ -23,6 +23,7 @@ encoder {
   [siamese.cnn] { conv { channels: 3 } fc: 10 }
 }
 embedding_dim: 5
+loss { name: "triplet" }
 )";
 
 std::string TmpDir() {

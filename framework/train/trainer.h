@@ -1,19 +1,17 @@
-// Train: runs one experiment file into its run folder.
-//
-// The run folder (<output_dir>/<name>) holds
-//   experiment.pbtxt   the resolved config (file + overrides, defaults shown)
-//   manifest.json      what produced the run: git commit and dirty flag,
-//                      compiler, oneDNN version, CPU ISA, threads, seed,
-//                      SHA-256 of every data file
-//   metrics.jsonl      one JSON object per line: training progress and
-//                      periodic validation metrics
-//   checkpoint.ckpt    the latest checkpoint (atomic, checksummed)
-//   results.json       the final test metrics (written last; reproducible)
-//   timing.json        training wall time of this process
-//   roc.tsv, test_embeddings.npy, test_labels.npy   for reports
+// Train: runs one experiment file into its run folder (run_folder.h lists
+// the files). The parts, in order:
+//   AssembleTraining (assembly.h)   data, model, miner, sampler, optimizer,
+//                                   schedule; every check, located in the file
+//   RunFolder (run_folder.h)        the folder and its records
+//   RestoreTraining (bundle.h)      resume from the folder's checkpoint
+//   TrainingLoop (loop.h)           the steps (step.h), with observers
+//                                   (observers.h): progress, validation,
+//                                   checkpoints
+//   final evaluation (evaluate.h)   test metrics -> checkpoint, results.json
 // Training resumes from checkpoint.ckpt when the folder has one (and
 // training.resume is true); sampler, miner and data order depend only on the
-// seed and the step, so a resumed run ends with the same numbers as an
+// seed and the step, and the checkpoint carries the optimizer, loss and
+// miner state, so a resumed run ends with the same numbers as an
 // uninterrupted one.
 #ifndef SIAMESE_FRAMEWORK_TRAIN_TRAINER_H_
 #define SIAMESE_FRAMEWORK_TRAIN_TRAINER_H_
@@ -23,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "framework/core/experiment_file.h"
+#include "framework/proto/records.pb.h"
 
 namespace siamese {
 
@@ -40,7 +39,10 @@ struct TrainResult {
   std::string run_dir;
   int64_t steps_done = 0;
   bool finished = false;
-  std::string results_json;  // set when finished
+  // When finished: what results.json holds, as a message and as its JSON
+  // text (without the final newline).
+  RunResults results;
+  std::string results_json;
 };
 
 absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions& options = {});

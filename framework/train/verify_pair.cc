@@ -122,7 +122,7 @@ absl::StatusOr<VerifyResult> VerifyPair(TrainedModel* model, const std::string& 
   Tensor embeddings = model->Embed(batch);
   // Computed as the threshold's calibration computed it.
   PairSet pair{{0}, {1}, {false}};
-  auto d = PairDistances(embeddings, pair, ToDistanceKind(model->distance()));
+  auto d = PairDistances(embeddings, pair, model->distance());
   if (!d.ok()) return d.status();
   result.distance = (*d)[0];
   result.threshold = model->threshold();

@@ -15,7 +15,7 @@
 #include "framework/ops/elementwise.h"
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape_ops.h"
-#include "framework/optim/adam.h"
+#include "plugins/optimizers/adam/adam.h"
 #include "framework/tensor/dnnl_context.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

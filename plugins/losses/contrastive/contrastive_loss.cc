@@ -30,7 +30,7 @@ class ContrastiveLoss : public Loss {
   TupleKind input() const override { return TupleKind::kPairs; }
 
   Variable Compute(const LossInput& in) override {
-    const MinedTuples& t = *in.tuples;
+    const Pairs& t = in.tuples->pairs();
     const int64_t pairs = static_cast<int64_t>(t.pos_a.size() + t.neg_a.size());
     if (pairs == 0) return ZeroLoss(in.distances);
     std::vector<Variable> terms;

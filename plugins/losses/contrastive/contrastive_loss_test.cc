@@ -18,9 +18,8 @@ std::unique_ptr<Loss> Make(const std::string& text) {
 
 const std::vector<int64_t> kLabels = {0, 0, 1, 1};
 
-MinedTuples Pairs() {
-  MinedTuples t;
-  t.kind = TupleKind::kPairs;
+Tuples HandPairs() {
+  Pairs t;
   t.pos_a = {0, 2};
   t.pos_b = {1, 3};
   t.neg_a = {0, 1};
@@ -33,7 +32,7 @@ TEST(ContrastiveLossTest, MatchesHadsellByHand) {
   // Points 0, 0.3, 1.5, 0.8: positives d = .3, .7 -> .09, .49;
   // negatives d(0,2) = 1.5 -> 0, d(1,3) = .5 -> (1 - .5)^2 = .25. Mean over 4 = .2075.
   Variable e(Tensor::FromVector({4, 1}, {0.0f, 0.3f, 1.5f, 0.8f}));
-  MinedTuples t = Pairs();
+  Tuples t = HandPairs();
   Distance d = Distance::Euclidean();
   EXPECT_NEAR(loss->Compute({e, d.Matrix(e, e), &kLabels, &t, d}).value().item(), 0.2075f, 1e-5);
   auto with_pos = Make(R"(name: "contrastive" [siamese.contrastive] { pos_margin: 0.5 neg_margin: 1.0 })");
@@ -45,7 +44,7 @@ TEST(ContrastiveLossTest, MatchesHadsellByHand) {
 TEST(ContrastiveLossTest, GradientThroughDistanceMatrix) {
   auto loss = Make(R"(name: "contrastive" [siamese.contrastive] { pos_margin: 0.1 neg_margin: 2.0 })");
   for (Distance d : {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
-    MinedTuples t = Pairs();
+    Tuples t = HandPairs();
     EXPECT_TRUE(CheckGradients(
         [&](const std::vector<Variable>& in) {
           return loss->Compute({in[0], d.Matrix(in[0], in[0]), &kLabels, &t, d});

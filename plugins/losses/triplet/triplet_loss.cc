@@ -29,7 +29,7 @@ class TripletLoss : public Loss {
   TupleKind input() const override { return TupleKind::kTriplets; }
 
   Variable Compute(const LossInput& in) override {
-    const MinedTuples& t = *in.tuples;
+    const Triplets& t = in.tuples->triplets();
     if (t.anchors.empty()) return ZeroLoss(in.distances);
     Variable dap = GatherDistances(in.distances, t.anchors, t.positives);
     Variable dan = GatherDistances(in.distances, t.anchors, t.negatives);

@@ -21,8 +21,8 @@ std::unique_ptr<Loss> Make(const std::string& text) {
 // 1-D embeddings 0, 0.3, 1.0, 0.4 with labels a a b b.
 const std::vector<int64_t> kLabels = {0, 0, 1, 1};
 
-MinedTuples TwoTriplets() {
-  MinedTuples t;
+Tuples TwoTriplets() {
+  Triplets t;
   t.anchors = {0, 1};
   t.positives = {1, 0};
   t.negatives = {2, 3};
@@ -31,7 +31,7 @@ MinedTuples TwoTriplets() {
 
 float Evaluate(Loss* loss, const Distance& distance) {
   Variable e(Tensor::FromVector({4, 1}, {0.0f, 0.3f, 1.0f, 0.4f}));
-  MinedTuples t = TwoTriplets();
+  Tuples t = TwoTriplets();
   LossInput in{e, distance.Matrix(e, e), &kLabels, &t, distance};
   return loss->Compute(in).value().item();
 }
@@ -56,7 +56,7 @@ TEST(TripletLossTest, SquaredAndSoftMargin) {
 TEST(TripletLossTest, NoTriplesGivesZeroConnectedLoss) {
   auto loss = Make(R"(name: "triplet")");
   Variable e(Tensor::FromVector({2, 1}, {0.0f, 1.0f}), true);
-  MinedTuples none;
+  Tuples none;
   Distance d = Distance::Euclidean();
   Variable l = loss->Compute({e, d.Matrix(e, e), &kLabels, &none, d});
   EXPECT_EQ(l.value().item(), 0.0f);
@@ -69,7 +69,7 @@ TEST(TripletLossTest, GradientThroughDistanceMatrix) {
                            R"(name: "triplet" [siamese.triplet] { soft_margin: true squared: true })"}) {
     auto loss = Make(text);
     for (Distance d : {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
-      MinedTuples t = TwoTriplets();
+      Tuples t = TwoTriplets();
       EXPECT_TRUE(CheckGradients(
           [&](const std::vector<Variable>& in) {
             return loss->Compute({in[0], d.Matrix(in[0], in[0]), &kLabels, &t, d});

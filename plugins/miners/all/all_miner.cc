@@ -21,12 +21,11 @@ class AllMiner : public Miner {
 
   TupleKind output() const override { return kind_; }
 
-  MinedTuples Mine(const Tensor&, const std::vector<int64_t>& labels, const Distance&,
-                   int64_t) override {
-    MinedTuples t;
-    t.kind = kind_;
+  Tuples Mine(const MinerInput& in) override {
+    const std::vector<int64_t>& labels = *in.labels;
     const int64_t n = static_cast<int64_t>(labels.size());
     if (kind_ == TupleKind::kPairs) {
+      Pairs t;
       for (int64_t i = 0; i < n; ++i) {
         for (int64_t j = i + 1; j < n; ++j) {
           auto& a = labels[i] == labels[j] ? t.pos_a : t.neg_a;
@@ -37,6 +36,7 @@ class AllMiner : public Miner {
       }
       return t;
     }
+    Triplets t;
     for (int64_t a = 0; a < n; ++a) {
       for (int64_t p = 0; p < n; ++p) {
         if (p == a || labels[p] != labels[a]) continue;

@@ -15,11 +15,11 @@ class BatchHardMiner : public Miner {
 
   TupleKind output() const override { return TupleKind::kTriplets; }
 
-  MinedTuples Mine(const Tensor& distances, const std::vector<int64_t>& labels, const Distance&,
-                   int64_t) override {
-    MinedTuples t;
+  Tuples Mine(const MinerInput& in) override {
+    const std::vector<int64_t>& labels = *in.labels;
+    Triplets t;
     const int64_t n = static_cast<int64_t>(labels.size());
-    const float* d = distances.data();
+    const float* d = in.distances->data();
     for (int64_t a = 0; a < n; ++a) {
       int64_t hp = -1, hn = -1;  // ties keep the lowest index
       for (int64_t j = 0; j < n; ++j) {

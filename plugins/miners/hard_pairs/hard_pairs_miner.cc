@@ -26,12 +26,11 @@ class HardPairsMiner : public Miner {
 
   TupleKind output() const override { return TupleKind::kPairs; }
 
-  MinedTuples Mine(const Tensor& distances, const std::vector<int64_t>& labels, const Distance&,
-                   int64_t) override {
-    MinedTuples t;
-    t.kind = TupleKind::kPairs;
+  Tuples Mine(const MinerInput& in) override {
+    const std::vector<int64_t>& labels = *in.labels;
+    Pairs t;
     const int64_t n = static_cast<int64_t>(labels.size());
-    const float* d = distances.data();
+    const float* d = in.distances->data();
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t j = i + 1; j < n; ++j) {
         const float dij = d[i * n + j];

@@ -32,11 +32,11 @@ class RandomMiner : public Miner {
 
   TupleKind output() const override { return kind_; }
 
-  MinedTuples Mine(const Tensor&, const std::vector<int64_t>& labels, const Distance&,
-                   int64_t step) override {
-    MinedTuples t;
-    t.kind = kind_;
-    Rng rng = Rng(seed_).Fork(0x6d696e6572ULL + static_cast<uint64_t>(step));
+  Tuples Mine(const MinerInput& in) override {
+    const std::vector<int64_t>& labels = *in.labels;
+    Triplets t;
+    Pairs pairs;
+    Rng rng = Rng(seed_).Fork(0x6d696e6572ULL + static_cast<uint64_t>(in.step));
     const int64_t n = static_cast<int64_t>(labels.size());
     // Per example: the others with the same label, and with another label.
     std::vector<std::vector<int64_t>> same(n), other(n);
@@ -46,7 +46,7 @@ class RandomMiner : public Miner {
     std::vector<int64_t> anchors;  // examples with a positive and a negative
     for (int64_t i = 0; i < n; ++i)
       if (!same[i].empty() && !other[i].empty()) anchors.push_back(i);
-    if (anchors.empty()) return t;
+    if (anchors.empty()) return kind_ == TupleKind::kTriplets ? Tuples(t) : Tuples(pairs);
     for (int k = 0; k < num_; ++k) {
       const int64_t a = anchors[rng.UniformInt(static_cast<int64_t>(anchors.size()))];
       const int64_t p = same[a][rng.UniformInt(static_cast<int64_t>(same[a].size()))];
@@ -56,14 +56,14 @@ class RandomMiner : public Miner {
         t.positives.push_back(p);
         t.negatives.push_back(q);
       } else if (k % 2 == 0) {
-        t.pos_a.push_back(a);
-        t.pos_b.push_back(p);
+        pairs.pos_a.push_back(a);
+        pairs.pos_b.push_back(p);
       } else {
-        t.neg_a.push_back(a);
-        t.neg_b.push_back(q);
+        pairs.neg_a.push_back(a);
+        pairs.neg_b.push_back(q);
       }
     }
-    return t;
+    return kind_ == TupleKind::kTriplets ? Tuples(std::move(t)) : Tuples(std::move(pairs));
   }
 
  private:

@@ -19,11 +19,11 @@ class SemiHardMiner : public Miner {
 
   TupleKind output() const override { return TupleKind::kTriplets; }
 
-  MinedTuples Mine(const Tensor& distances, const std::vector<int64_t>& labels, const Distance&,
-                   int64_t) override {
-    MinedTuples t;
+  Tuples Mine(const MinerInput& in) override {
+    const std::vector<int64_t>& labels = *in.labels;
+    Triplets t;
     const int64_t n = static_cast<int64_t>(labels.size());
-    const float* d = distances.data();
+    const float* d = in.distances->data();
     const float m = params_.margin();
     for (int64_t a = 0; a < n; ++a) {
       for (int64_t p = 0; p < n; ++p) {

@@ -42,8 +42,31 @@ inline Tensor LineDistances(const std::vector<float>& x) {
   return d;
 }
 
+// Mines `distances` (plain [N, N]) with `labels` at `step`, Euclidean, no
+// embeddings; expects the miner to return triplets (pairs).
+inline Triplets MineTriplets(Miner* miner, const Tensor& distances,
+                             const std::vector<int64_t>& labels, int64_t step = 0) {
+  MinerInput in;
+  in.distances = &distances;
+  in.labels = &labels;
+  in.step = step;
+  Tuples t = miner->Mine(in);
+  EXPECT_EQ(t.kind(), TupleKind::kTriplets);
+  return t.kind() == TupleKind::kTriplets ? t.triplets() : siamese::Triplets();
+}
+inline Pairs MinePairs(Miner* miner, const Tensor& distances, const std::vector<int64_t>& labels,
+                       int64_t step = 0) {
+  MinerInput in;
+  in.distances = &distances;
+  in.labels = &labels;
+  in.step = step;
+  Tuples t = miner->Mine(in);
+  EXPECT_EQ(t.kind(), TupleKind::kPairs);
+  return t.kind() == TupleKind::kPairs ? t.pairs() : Pairs();
+}
+
 using Triplet = std::tuple<int64_t, int64_t, int64_t>;
-inline std::vector<Triplet> Triplets(const MinedTuples& t) {
+inline std::vector<Triplet> TripletList(const siamese::Triplets& t) {
   std::vector<Triplet> out;
   for (size_t i = 0; i < t.anchors.size(); ++i)
     out.emplace_back(t.anchors[i], t.positives[i], t.negatives[i]);

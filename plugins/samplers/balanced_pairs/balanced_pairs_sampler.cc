@@ -43,6 +43,8 @@ class BalancedPairsSampler : public Sampler {
     return absl::OkStatus();
   }
 
+  bool gives_tuples() const override { return true; }
+
   std::vector<Batch> EpochBatches(int64_t epoch) const override {
     Rng rng = Rng(seed_).Fork(0x70616972ULL + static_cast<uint64_t>(epoch));
     const int64_t n = static_cast<int64_t>(labels_.size());
@@ -53,7 +55,7 @@ class BalancedPairsSampler : public Sampler {
     std::vector<Batch> batches;
     for (int64_t start = 0; start + pairs_per_batch <= n; start += pairs_per_batch) {
       Batch b;
-      b.given.kind = TupleKind::kPairs;
+      Pairs pairs;
       for (int64_t k = 0; k < pairs_per_batch; ++k) {
         const int64_t a = order[start + k];
         const bool positive = k % 2 == 0;
@@ -68,9 +70,10 @@ class BalancedPairsSampler : public Sampler {
         const int64_t pos = static_cast<int64_t>(b.indices.size());
         b.indices.push_back(a);
         b.indices.push_back(partner);
-        (positive ? b.given.pos_a : b.given.neg_a).push_back(pos);
-        (positive ? b.given.pos_b : b.given.neg_b).push_back(pos + 1);
+        (positive ? pairs.pos_a : pairs.neg_a).push_back(pos);
+        (positive ? pairs.pos_b : pairs.neg_b).push_back(pos + 1);
       }
+      b.given = std::move(pairs);
       batches.push_back(std::move(b));
     }
     return batches;

@@ -27,20 +27,23 @@ TEST(BalancedPairsSamplerTest, PairsAreBalancedValidAndCoverEveryExample) {
   std::set<int64_t> firsts;
   for (const Batch& b : batches) {
     ASSERT_EQ(b.indices.size(), 10u);
-    EXPECT_EQ(b.given.pos_a.size(), 3u);
-    EXPECT_EQ(b.given.neg_a.size(), 2u);
-    for (size_t i = 0; i < b.given.pos_a.size(); ++i) {
-      int64_t x = b.indices[b.given.pos_a[i]], y = b.indices[b.given.pos_b[i]];
+    ASSERT_EQ(b.given.kind(), TupleKind::kPairs);
+    const Pairs& given = b.given.pairs();
+    EXPECT_EQ(given.pos_a.size(), 3u);
+    EXPECT_EQ(given.neg_a.size(), 2u);
+    for (size_t i = 0; i < given.pos_a.size(); ++i) {
+      int64_t x = b.indices[given.pos_a[i]], y = b.indices[given.pos_b[i]];
       EXPECT_NE(x, y);
       EXPECT_EQ(labels[x], labels[y]);
     }
-    for (size_t i = 0; i < b.given.neg_a.size(); ++i) {
-      EXPECT_NE(labels[b.indices[b.given.neg_a[i]]], labels[b.indices[b.given.neg_b[i]]]);
+    for (size_t i = 0; i < given.neg_a.size(); ++i) {
+      EXPECT_NE(labels[b.indices[given.neg_a[i]]], labels[b.indices[given.neg_b[i]]]);
     }
     for (size_t i = 0; i < b.indices.size(); i += 2) firsts.insert(b.indices[i]);
   }
   EXPECT_EQ(firsts.size(), 60u);
   EXPECT_EQ(Make()->Init(labels, 10, 4).ok(), true);
+  EXPECT_TRUE(Make()->gives_tuples());
 }
 
 TEST(BalancedPairsSamplerTest, DeterministicPerEpoch) {

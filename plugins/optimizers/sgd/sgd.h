@@ -1,4 +1,5 @@
-// Stochastic gradient descent with momentum, PyTorch's torch.optim.SGD with
+// Optimizer "sgd" (parameters: sgd.proto). Stochastic gradient descent with
+// momentum, PyTorch's torch.optim.SGD with
 // dampening 0. Per element, with p the parameter, g its gradient, lr the
 // current learning rate, wd = weight_decay, mu = momentum:
 //
@@ -9,8 +10,8 @@
 //   p   = p - lr * g
 //
 // State slot (only when mu != 0): "momentum_buffer".
-#ifndef SIAMESE_FRAMEWORK_OPTIM_SGD_H_
-#define SIAMESE_FRAMEWORK_OPTIM_SGD_H_
+#ifndef SIAMESE_PLUGINS_OPTIMIZERS_SGD_SGD_H_
+#define SIAMESE_PLUGINS_OPTIMIZERS_SGD_SGD_H_
 
 #include "framework/optim/optimizer.h"
 
@@ -41,4 +42,4 @@ class Sgd : public Optimizer {
 
 }  // namespace siamese
 
-#endif  // SIAMESE_FRAMEWORK_OPTIM_SGD_H_
+#endif  // SIAMESE_PLUGINS_OPTIMIZERS_SGD_SGD_H_

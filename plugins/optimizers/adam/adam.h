@@ -1,4 +1,4 @@
-// Adam and AdamW, PyTorch's torch.optim.Adam / AdamW (amsgrad off, maximize
+// Optimizers "adam" and "adamw" (parameters: adam.proto). Adam and AdamW, PyTorch's torch.optim.Adam / AdamW (amsgrad off, maximize
 // off). Per element, with t this parameter's step count (1 on its first
 // update), lr the current learning rate, wd = weight_decay:
 //
@@ -14,8 +14,8 @@
 // m and v start at 0. The bias corrections are computed in double and
 // rounded to float, as PyTorch computes them in Python floats.
 // State slots: "exp_avg" (m) and "exp_avg_sq" (v).
-#ifndef SIAMESE_FRAMEWORK_OPTIM_ADAM_H_
-#define SIAMESE_FRAMEWORK_OPTIM_ADAM_H_
+#ifndef SIAMESE_PLUGINS_OPTIMIZERS_ADAM_ADAM_H_
+#define SIAMESE_PLUGINS_OPTIMIZERS_ADAM_ADAM_H_
 
 #include "framework/optim/optimizer.h"
 
@@ -59,4 +59,4 @@ class AdamW : public Adam {
 
 }  // namespace siamese
 
-#endif  // SIAMESE_FRAMEWORK_OPTIM_ADAM_H_
+#endif  // SIAMESE_PLUGINS_OPTIMIZERS_ADAM_ADAM_H_

@@ -1,8 +1,11 @@
-#include "framework/optim/sgd.h"
+#include "plugins/optimizers/sgd/sgd.h"
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "framework/base/check.h"
+#include "framework/core/registry.h"
+#include "plugins/optimizers/sgd/sgd.pb.h"
 
 namespace siamese {
 namespace {
@@ -25,7 +28,7 @@ Sgd::Sgd(NamedVariables parameters, const SgdOptions& options)
 }
 
 void Sgd::Update(const FlatParam& p) {
-  const float lr = learning_rate();
+  const float lr = p.learning_rate;
   const float wd = options_.weight_decay;
   const float mu = options_.momentum;
   const bool nesterov = options_.nesterov;
@@ -41,4 +44,30 @@ void Sgd::Update(const FlatParam& p) {
   }
 }
 
+namespace {
+
+absl::StatusOr<std::unique_ptr<Optimizer>> CreateSgd(const SgdParams& p,
+                                                     const PluginContext& context) {
+  if (!(p.momentum() >= 0.0f)) {
+    return FieldError("momentum", absl::StrCat("must be >= 0, got ", p.momentum()));
+  }
+  if (p.nesterov() && !(p.momentum() > 0.0f)) {
+    return FieldError("nesterov", "requires momentum > 0");
+  }
+  if (!(p.weight_decay() >= 0.0f)) {
+    return FieldError("weight_decay", absl::StrCat("must be >= 0, got ", p.weight_decay()));
+  }
+  SgdOptions o;
+  o.learning_rate = context.learning_rate;
+  o.momentum = p.momentum();
+  o.nesterov = p.nesterov();
+  o.weight_decay = p.weight_decay();
+  return std::unique_ptr<Optimizer>(new Sgd(context.parameters, o));
+}
+
+SIAMESE_REGISTER_PLUGIN(Optimizer, "sgd", siamese::sgd, SgdParams,
+                        "SGD with momentum, Nesterov and L2 weight decay (torch.optim.SGD)",
+                        &CreateSgd);
+
+}  // namespace
 }  // namespace siamese

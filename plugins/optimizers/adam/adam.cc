@@ -1,9 +1,12 @@
-#include "framework/optim/adam.h"
+#include "plugins/optimizers/adam/adam.h"
 
 #include <cmath>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "framework/base/check.h"
+#include "framework/core/registry.h"
+#include "plugins/optimizers/adam/adam.pb.h"
 
 namespace siamese {
 
@@ -25,7 +28,7 @@ Adam::Adam(NamedVariables parameters, const AdamOptions& options, bool decoupled
 }
 
 void Adam::Update(const FlatParam& p) {
-  const double lr = learning_rate();
+  const double lr = p.learning_rate;
   const double t = static_cast<double>(p.step);
   const float beta1 = options_.beta1, beta2 = options_.beta2, eps = options_.eps;
   const float wd = options_.weight_decay;
@@ -51,4 +54,46 @@ void Adam::Update(const FlatParam& p) {
   }
 }
 
+namespace {
+
+absl::StatusOr<AdamOptions> Options(const AdamParams& p, const PluginContext& context) {
+  if (!(p.beta1() >= 0.0f && p.beta1() < 1.0f)) {
+    return FieldError("beta1", absl::StrCat("must be in [0, 1), got ", p.beta1()));
+  }
+  if (!(p.beta2() >= 0.0f && p.beta2() < 1.0f)) {
+    return FieldError("beta2", absl::StrCat("must be in [0, 1), got ", p.beta2()));
+  }
+  if (!(p.eps() > 0.0f)) return FieldError("eps", absl::StrCat("must be > 0, got ", p.eps()));
+  if (!(p.weight_decay() >= 0.0f)) {
+    return FieldError("weight_decay", absl::StrCat("must be >= 0, got ", p.weight_decay()));
+  }
+  AdamOptions o;
+  o.learning_rate = context.learning_rate;
+  o.beta1 = p.beta1();
+  o.beta2 = p.beta2();
+  o.eps = p.eps();
+  o.weight_decay = p.weight_decay();
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<Optimizer>> CreateAdam(const AdamParams& p,
+                                                      const PluginContext& context) {
+  auto o = Options(p, context);
+  if (!o.ok()) return o.status();
+  return std::unique_ptr<Optimizer>(new Adam(context.parameters, *o));
+}
+
+absl::StatusOr<std::unique_ptr<Optimizer>> CreateAdamW(const AdamParams& p,
+                                                       const PluginContext& context) {
+  auto o = Options(p, context);
+  if (!o.ok()) return o.status();
+  return std::unique_ptr<Optimizer>(new AdamW(context.parameters, *o));
+}
+
+SIAMESE_REGISTER_PLUGIN(Optimizer, "adam", siamese::adam, AdamParams,
+                        "Adam with L2 weight decay (torch.optim.Adam)", &CreateAdam);
+SIAMESE_REGISTER_PLUGIN(Optimizer, "adamw", siamese::adamw, AdamParams,
+                        "Adam with decoupled weight decay (torch.optim.AdamW)", &CreateAdamW);
+
+}  // namespace
 }  // namespace siamese

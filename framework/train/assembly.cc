@@ -1,0 +1,144 @@
+#include "framework/train/assembly.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "framework/core/registry.h"
+#include "framework/io/run_dir.h"
+#include "framework/train/checkpoint.h"
+
+namespace siamese {
+namespace {
+
+// The loss's parameters as the optimizer and checkpoints name them.
+constexpr char kLossPrefix[] = "loss.";
+
+// Transfer learning: weights from another run's checkpoint, then frozen
+// prefixes (which may name encoder or "loss." parameters).
+absl::Status ApplyInit(const ExperimentFile& file, Model* model) {
+  const InitConfig& init = file.config().init();
+  if (!init.from_checkpoint().empty()) {
+    auto path = ResolveUserPath(init.from_checkpoint());
+    if (!path.ok()) return file.Locate("init", path.status());
+    auto checkpoint = ReadCheckpoint(*path);
+    if (!checkpoint.ok()) return checkpoint.status();
+    if (absl::Status s = LoadModule(*checkpoint, *path, model->encoder.get()); !s.ok()) return s;
+  }
+  for (const std::string& prefix : init.frozen_prefixes()) {
+    int matched = 0;
+    if (prefix.rfind(kLossPrefix, 0) == 0 || prefix + "." == kLossPrefix) {
+      const std::string local = prefix.size() > 5 ? prefix.substr(5) : "";
+      matched = model->loss->SetRequiresGrad(local, false);
+    } else {
+      matched = model->encoder->SetRequiresGrad(prefix, false);
+    }
+    if (matched == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.Where({"init", "frozen_prefixes"}), "init.frozen_prefixes: \"", prefix,
+          "\" matches no parameter of encoder \"", file.config().encoder().name(),
+          "\" or (as \"loss.<name>\") of loss \"", file.config().loss().name(), "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+NamedVariables Model::Parameters() const {
+  NamedVariables out = encoder->NamedParameters();
+  for (auto& [name, v] : loss->NamedParameters()) out.emplace_back(kLossPrefix + name, v);
+  return out;
+}
+
+ModelShape ShapeOf(const ExperimentData& data) {
+  ModelShape shape;
+  shape.example_shape = data.example_shape;
+  shape.num_classes = static_cast<int64_t>(data.class_names.size());
+  const std::set<int64_t> classes(data.train.labels.begin(), data.train.labels.end());
+  shape.training_classes.assign(classes.begin(), classes.end());
+  return shape;
+}
+
+absl::StatusOr<Model> AssembleModel(const ExperimentFile& file, const ModelShape& shape) {
+  const Experiment& cfg = file.config();
+  Model model;
+  auto distance = Distance::FromName(cfg.distance());
+  if (!distance.ok()) return file.Locate("distance", distance.status());
+  model.distance = *distance;
+
+  PluginContext context;
+  context.seed = cfg.seed();
+  context.input_shape = shape.example_shape;
+  context.embedding_dim = cfg.embedding_dim();
+  context.num_classes = shape.num_classes;
+  context.training_classes = shape.training_classes;
+  auto encoder = Registry<Encoder>::Create(cfg.encoder(), context);
+  if (!encoder.ok()) return file.Locate("encoder", encoder.status());
+  model.encoder = std::move(*encoder);
+  context.embedding_dim = model.encoder->embedding_dim();
+  auto loss = Registry<Loss>::Create(cfg.loss(), context);
+  if (!loss.ok()) return file.Locate("loss", loss.status());
+  model.loss = std::move(*loss);
+  return model;
+}
+
+absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFile& file) {
+  const Experiment& cfg = file.config();
+  auto c = std::make_unique<Components>();
+  auto data = LoadExperimentData(file);
+  if (!data.ok()) return data.status();
+  c->data = *std::move(data);
+  const ModelShape shape = ShapeOf(c->data);
+  auto model = AssembleModel(file, shape);
+  if (!model.ok()) return model.status();
+  c->model = *std::move(model);
+
+  PluginContext context;
+  context.seed = cfg.seed();
+  context.embedding_dim = c->model.encoder->embedding_dim();
+  context.num_classes = shape.num_classes;
+  context.training_classes = shape.training_classes;
+  if (!cfg.miner().name().empty()) {
+    auto miner = Registry<Miner>::Create(cfg.miner(), context);
+    if (!miner.ok()) return file.Locate("miner", miner.status());
+    c->miner = std::move(*miner);
+  }
+  auto sampler = Registry<Sampler>::Create(cfg.sampler(), context);
+  if (!sampler.ok()) return file.Locate("sampler", sampler.status());
+  c->sampler = std::move(*sampler);
+  if (absl::Status s =
+          c->sampler->Init(c->data.train.labels, cfg.training().batch_size(), cfg.seed());
+      !s.ok()) {
+    return file.Locate("sampler", s);
+  }
+  if (c->miner == nullptr && !c->sampler->gives_tuples()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.Where({"miner"}), "no miner is given and sampler \"", cfg.sampler().name(),
+        "\" does not choose pairs itself; set miner { name: ... }"));
+  }
+  // Every epoch has as many batches as epoch 0 (the sampler's contract).
+  c->first_epoch_batches = c->sampler->EpochBatches(0);
+  c->batches_per_epoch = static_cast<int64_t>(c->first_epoch_batches.size());
+  if (c->batches_per_epoch == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.Where({"training", "batch_size"}), "the sampler makes no batch of ",
+        cfg.training().batch_size(), " from ", c->data.train.size(), " training examples"));
+  }
+  c->total_steps = cfg.training().steps() > 0 ? cfg.training().steps()
+                                              : cfg.training().epochs() * c->batches_per_epoch;
+
+  if (absl::Status s = ApplyInit(file, &c->model); !s.ok()) return s;
+  context.parameters = c->model.Parameters();
+  context.learning_rate = cfg.optimizer().learning_rate();
+  context.total_steps = c->total_steps;
+  auto optimizer = Registry<Optimizer>::Create(cfg.optimizer(), context);
+  if (!optimizer.ok()) return file.Locate("optimizer", optimizer.status());
+  c->optimizer = std::move(*optimizer);
+  c->optimizer->SetLearningRateMultiplier("loss", cfg.loss().learning_rate_multiplier());
+  auto schedule = Registry<LrSchedule>::Create(cfg.schedule(), context);
+  if (!schedule.ok()) return file.Locate("schedule", schedule.status());
+  c->schedule = std::move(*schedule);
+  return c;
+}
+
+}  // namespace siamese

@@ -1,0 +1,85 @@
+// Assembly: turns an experiment file into the components of a run. The one
+// place that creates plugins from the experiment, runs the cross-field
+// checks, and locates their errors in the file (file:line:col, field); the
+// code that runs the components (the step, the loop, evaluation) never sees
+// the file.
+//
+// Training, resuming, `embed` and `verify` all build their model here, so a
+// trained model is rebuilt exactly as it was trained.
+#ifndef SIAMESE_FRAMEWORK_TRAIN_ASSEMBLY_H_
+#define SIAMESE_FRAMEWORK_TRAIN_ASSEMBLY_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "framework/autograd/variable.h"
+#include "framework/core/distance.h"
+#include "framework/core/encoder.h"
+#include "framework/core/experiment_file.h"
+#include "framework/core/loss.h"
+#include "framework/core/miner.h"
+#include "framework/core/sampler.h"
+#include "framework/optim/optimizer.h"
+#include "framework/optim/schedule.h"
+#include "framework/tensor/tensor.h"
+#include "framework/train/data.h"
+
+namespace siamese {
+
+// What a trained model is: the encoder, the loss (which may own parameters)
+// and the distance both were trained with.
+struct Model {
+  std::unique_ptr<Encoder> encoder;
+  std::unique_ptr<Loss> loss;
+  Distance distance = Distance::Euclidean();
+
+  // Every trainable parameter: the encoder's under their own names, then the
+  // loss's as "loss.<name>" (the names optimizers, checkpoints and
+  // init.frozen_prefixes use).
+  NamedVariables Parameters() const;
+};
+
+// What the model's shape depends on besides the experiment.
+struct ModelShape {
+  Shape example_shape;                    // one example, e.g. {1, 28, 28}
+  int64_t num_classes = 0;                // class ids are in [0, num_classes)
+  std::vector<int64_t> training_classes;  // the ids the training split holds
+};
+
+// The shape of the model for `data`.
+ModelShape ShapeOf(const ExperimentData& data);
+
+// Creates the encoder and the loss (in that order; the loss learns the
+// encoder's embedding width) and parses the distance. Errors are located in
+// `file`.
+absl::StatusOr<Model> AssembleModel(const ExperimentFile& file, const ModelShape& shape);
+
+// Everything a training run needs, created and checked before any step.
+struct Components {
+  ExperimentData data;
+  Model model;
+  std::unique_ptr<Miner> miner;  // null when the sampler gives tuples itself
+  std::unique_ptr<Sampler> sampler;
+  std::unique_ptr<Optimizer> optimizer;
+  std::unique_ptr<LrSchedule> schedule;
+  int64_t batches_per_epoch = 0;
+  int64_t total_steps = 0;
+  // Epoch 0's batches, computed to count them; the loop takes them rather
+  // than asking the sampler twice.
+  std::vector<Batch> first_epoch_batches;
+};
+
+// Loads the data, assembles the model, applies init (weights from a
+// checkpoint, frozen prefixes) and creates the miner, sampler, optimizer
+// (over Model::Parameters(), the loss's at loss.learning_rate_multiplier)
+// and schedule. Cross-field checks, each located in `file`: a sampler that
+// makes no batch, no miner with a sampler that gives no tuples, frozen
+// prefixes that match nothing, a schedule that does not fit the run's
+// length.
+absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFile& file);
+
+}  // namespace siamese
+
+#endif  // SIAMESE_FRAMEWORK_TRAIN_ASSEMBLY_H_

@@ -1,0 +1,130 @@
+#include "framework/train/observers.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "absl/strings/str_format.h"
+#include "framework/train/bundle.h"
+#include "framework/train/evaluate.h"
+
+namespace siamese {
+namespace {
+
+std::string Duration(double seconds) {
+  const int64_t s = static_cast<int64_t>(seconds + 0.5);
+  if (s >= 3600) return absl::StrFormat("%dh%02dm", s / 3600, (s / 60) % 60);
+  if (s >= 60) return absl::StrFormat("%dm%02ds", s / 60, s % 60);
+  return absl::StrFormat("%ds", s);
+}
+
+}  // namespace
+
+ProgressObserver::ProgressObserver(const RunFolder* folder, int64_t log_every, bool verbose)
+    : folder_(folder),
+      log_every_(std::max<int64_t>(1, log_every)),
+      verbose_(verbose),
+      tty_(isatty(fileno(stderr)) != 0) {}
+
+ProgressObserver::~ProgressObserver() {
+  // End the "\r"-updated line so what follows starts on a line of its own.
+  if (verbose_ && tty_ && printed_) std::fprintf(stderr, "\n");
+}
+
+absl::Status ProgressObserver::OnStart(int64_t first_step, int64_t) {
+  first_step_ = first_step;
+  start_ = since_ = Clock::now();
+  return absl::OkStatus();
+}
+
+absl::Status ProgressObserver::AfterStep(const StepInfo& info, LoopControl*) {
+  examples_since_ += info.result.examples;
+  loss_sum_ += info.result.loss;
+  ++loss_count_;
+  if (info.steps_done % log_every_ != 0 && info.steps_done != info.total_steps) {
+    return absl::OkStatus();
+  }
+  const Clock::time_point now = Clock::now();
+  const double dt = std::chrono::duration<double>(now - since_).count();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double rate = examples_since_ / std::max(dt, 1e-9);
+  // Seconds per step of this process (a resumed run counts from its first
+  // step), times the steps left.
+  const double eta = elapsed / std::max<int64_t>(info.steps_done - first_step_, 1) *
+                     static_cast<double>(info.total_steps - info.steps_done);
+  const double mean_loss = loss_sum_ / loss_count_;
+  if (verbose_) {
+    std::fprintf(stderr, "%s[train] step %ld/%ld epoch %ld loss %.4f lr %.3g %.0f img/s ETA %s%s",
+                 tty_ ? "\r" : "", info.steps_done, info.total_steps, info.epoch + 1, mean_loss,
+                 info.result.learning_rate, rate, Duration(eta).c_str(), tty_ ? "   " : "\n");
+    printed_ = true;
+  }
+  MetricsLine line;
+  line.set_step(static_cast<int32_t>(info.steps_done));
+  line.set_split("train");
+  line.set_loss(static_cast<float>(mean_loss));
+  line.set_learning_rate(info.result.learning_rate);
+  line.set_images_per_second(static_cast<float>(rate));
+  examples_since_ = 0;
+  loss_sum_ = 0;
+  loss_count_ = 0;
+  since_ = Clock::now();
+  return folder_->AppendMetrics(line);
+}
+
+ValidationObserver::ValidationObserver(const RunFolder* folder, Components* components,
+                                       const EvaluationConfig& config, int64_t eval_every,
+                                       bool verbose)
+    : folder_(folder),
+      components_(components),
+      config_(config),
+      eval_every_(eval_every),
+      verbose_(verbose) {}
+
+absl::Status ValidationObserver::AfterStep(const StepInfo& info, LoopControl*) {
+  const ExperimentData& data = components_->data;
+  if (eval_every_ <= 0 || info.steps_done % eval_every_ != 0 || data.validation.size() <= 1) {
+    return absl::OkStatus();
+  }
+  auto m = EvaluateSplitRetrieval(components_->model.encoder.get(), data.validation,
+                                  data.normalization, components_->model.distance, config_);
+  // A validation split whose classes cannot be retrieved (one example each)
+  // has no metrics; training goes on.
+  if (!m.ok()) return absl::OkStatus();
+  if (verbose_) {
+    std::fprintf(stderr, "%s[eval] step %ld validation P@1 %.4f MAP@R %.4f\n",
+                 isatty(fileno(stderr)) ? "\n" : "", info.steps_done, m->precision_at_1,
+                 m->map_at_r);
+  }
+  MetricsLine line;
+  line.set_step(static_cast<int32_t>(info.steps_done));
+  line.set_split("validation");
+  *line.mutable_retrieval() = ToRecord(*m);
+  return folder_->AppendMetrics(line);
+}
+
+absl::Status PauseObserver::AfterStep(const StepInfo& info, LoopControl* control) {
+  if (info.steps_done == after_step_) control->pause = true;
+  return absl::OkStatus();
+}
+
+CheckpointObserver::CheckpointObserver(const RunFolder* folder, const Components* components,
+                                       std::string experiment_text, int64_t every)
+    : folder_(folder),
+      components_(components),
+      experiment_text_(std::move(experiment_text)),
+      every_(every) {}
+
+absl::Status CheckpointObserver::AfterStep(const StepInfo& info, LoopControl* control) {
+  if (!control->pause && (every_ <= 0 || info.steps_done % every_ != 0)) return absl::OkStatus();
+  if (absl::Status s = SaveBundle(folder_->checkpoint_path(), *components_, experiment_text_,
+                                  info.steps_done);
+      !s.ok()) {
+    return s;
+  }
+  last_saved_step_ = info.steps_done;
+  return absl::OkStatus();
+}
+
+}  // namespace siamese

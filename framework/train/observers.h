@@ -1,0 +1,95 @@
+// The observers a training run uses (loop.h): each does one job after a
+// step, and none of them edits the loop.
+//
+//   ProgressObserver     every log_every steps: the mean loss, learning rate
+//                        and throughput since the previous report, as a
+//                        progress line on stderr and a "train" line of
+//                        metrics.jsonl
+//   ValidationObserver   every eval_every steps: retrieval on the validation
+//                        split, printed and appended to metrics.jsonl
+//   PauseObserver        leaves the loop as if killed after a given step
+//                        (tests of resumption)
+//   CheckpointObserver   every checkpoint_every steps, and when the loop is
+//                        left early: a checkpoint (bundle.h)
+#ifndef SIAMESE_FRAMEWORK_TRAIN_OBSERVERS_H_
+#define SIAMESE_FRAMEWORK_TRAIN_OBSERVERS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "framework/proto/experiment.pb.h"
+#include "framework/train/assembly.h"
+#include "framework/train/loop.h"
+#include "framework/train/run_folder.h"
+
+namespace siamese {
+
+class ProgressObserver : public TrainingObserver {
+ public:
+  // verbose: print progress lines on stderr ("\r"-updated on a terminal).
+  ProgressObserver(const RunFolder* folder, int64_t log_every, bool verbose);
+  ~ProgressObserver() override;
+  absl::Status OnStart(int64_t first_step, int64_t total_steps) override;
+  absl::Status AfterStep(const StepInfo& info, LoopControl* control) override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  const RunFolder* folder_;
+  int64_t log_every_;
+  bool verbose_;
+  bool tty_;
+  bool printed_ = false;
+  int64_t first_step_ = 0;
+  Clock::time_point start_, since_;
+  int64_t examples_since_ = 0;
+  double loss_sum_ = 0;
+  int64_t loss_count_ = 0;
+};
+
+class ValidationObserver : public TrainingObserver {
+ public:
+  // Evaluates every `eval_every` steps (never when 0, or when the validation
+  // split has fewer than 2 examples).
+  ValidationObserver(const RunFolder* folder, Components* components,
+                     const EvaluationConfig& config, int64_t eval_every, bool verbose);
+  absl::Status AfterStep(const StepInfo& info, LoopControl* control) override;
+
+ private:
+  const RunFolder* folder_;
+  Components* components_;
+  EvaluationConfig config_;
+  int64_t eval_every_;
+  bool verbose_;
+};
+
+class PauseObserver : public TrainingObserver {
+ public:
+  explicit PauseObserver(int64_t after_step) : after_step_(after_step) {}
+  absl::Status AfterStep(const StepInfo& info, LoopControl* control) override;
+
+ private:
+  int64_t after_step_;
+};
+
+class CheckpointObserver : public TrainingObserver {
+ public:
+  // Saves every `every` steps (0: never periodically) and whenever an
+  // earlier observer asked the loop to pause.
+  CheckpointObserver(const RunFolder* folder, const Components* components,
+                     std::string experiment_text, int64_t every);
+  absl::Status AfterStep(const StepInfo& info, LoopControl* control) override;
+  // The step of the last checkpoint this observer wrote, or -1.
+  int64_t last_saved_step() const { return last_saved_step_; }
+
+ private:
+  const RunFolder* folder_;
+  const Components* components_;
+  std::string experiment_text_;
+  int64_t every_;
+  int64_t last_saved_step_ = -1;
+};
+
+}  // namespace siamese
+
+#endif  // SIAMESE_FRAMEWORK_TRAIN_OBSERVERS_H_
