@@ -29,6 +29,7 @@
 #include "framework/ablation/plan.h"
 #include "framework/ablation/runner.h"
 #include "framework/ablation/summary.h"
+#include "framework/report/report.h"
 #include "framework/io/run_dir.h"
 
 ABSL_FLAG(std::string, config, "", "ablation file (protobuf text format)");

@@ -67,11 +67,6 @@ std::string FormatDifference(const Estimate& d);
 absl::Status WriteSummary(const std::string& dir, const std::string& title,
                           const std::vector<Cell>& cells, const std::vector<std::string>& metrics);
 
-// Writes report.html in `dir`; see report.h. Defined by the :report target
-// (depend on it to call this).
-absl::Status WriteReport(const std::string& dir, const std::string& title,
-                         const std::vector<Cell>& cells, const std::vector<std::string>& metrics);
-
 }  // namespace siamese
 
 #endif  // SIAMESE_FRAMEWORK_ABLATION_SUMMARY_H_

@@ -1,4 +1,4 @@
-#include "framework/ablation/report.h"
+#include "framework/report/report.h"
 
 #include <algorithm>
 #include <map>
@@ -6,10 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "framework/ablation/pca.h"
-#include "framework/ablation/report_tables.h"
-#include "framework/ablation/run_files.h"
-#include "framework/ablation/svg.h"
+#include "framework/report/pca.h"
+#include "framework/report/report_tables.h"
+#include "framework/report/run_files.h"
+#include "framework/report/svg.h"
 #include "framework/io/atomic_file.h"
 #include "framework/io/npy.h"
 

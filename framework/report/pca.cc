@@ -1,4 +1,4 @@
-#include "framework/ablation/pca.h"
+#include "framework/report/pca.h"
 
 #include <algorithm>
 #include <cmath>

@@ -12,8 +12,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "framework/ablation/report.h"
-#include "framework/ablation/report_testutil.h"
+#include "framework/report/report.h"
+#include "framework/report/report_testutil.h"
 #include "framework/io/atomic_file.h"
 #include "gtest/gtest.h"
 

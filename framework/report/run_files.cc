@@ -1,4 +1,4 @@
-#include "framework/ablation/run_files.h"
+#include "framework/report/run_files.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"

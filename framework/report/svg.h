@@ -1,8 +1,8 @@
 // Inline SVG charts for report.html, drawn entirely here (no script, no
 // external resources). Every chart is an <svg class="chart"
 // data-chart="<kind>"> with a title, axes with ticks, and its marks.
-#ifndef SIAMESE_FRAMEWORK_ABLATION_SVG_H_
-#define SIAMESE_FRAMEWORK_ABLATION_SVG_H_
+#ifndef SIAMESE_FRAMEWORK_REPORT_SVG_H_
+#define SIAMESE_FRAMEWORK_REPORT_SVG_H_
 
 #include <string>
 #include <vector>
@@ -58,4 +58,4 @@ std::string ScatterSvg(const Scatter& scatter);
 
 }  // namespace siamese
 
-#endif  // SIAMESE_FRAMEWORK_ABLATION_SVG_H_
+#endif  // SIAMESE_FRAMEWORK_REPORT_SVG_H_

@@ -1,10 +1,10 @@
-#include "framework/ablation/report_tables.h"
+#include "framework/report/report_tables.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "framework/ablation/stats.h"
-#include "framework/ablation/svg.h"
+#include "framework/report/svg.h"
 
 namespace siamese {
 

@@ -1,6 +1,6 @@
 // A deterministic 2-D PCA projection of embeddings for the report.
-#ifndef SIAMESE_FRAMEWORK_ABLATION_PCA_H_
-#define SIAMESE_FRAMEWORK_ABLATION_PCA_H_
+#ifndef SIAMESE_FRAMEWORK_REPORT_PCA_H_
+#define SIAMESE_FRAMEWORK_REPORT_PCA_H_
 
 #include <cstdint>
 #include <vector>
@@ -29,4 +29,4 @@ Projection2D Pca2D(const std::vector<float>& data, int64_t rows, int64_t dim);
 
 }  // namespace siamese
 
-#endif  // SIAMESE_FRAMEWORK_ABLATION_PCA_H_
+#endif  // SIAMESE_FRAMEWORK_REPORT_PCA_H_

@@ -1,7 +1,7 @@
 // The tables and bar charts of report.html (summary statistics only; no
 // run files are read).
-#ifndef SIAMESE_FRAMEWORK_ABLATION_REPORT_TABLES_H_
-#define SIAMESE_FRAMEWORK_ABLATION_REPORT_TABLES_H_
+#ifndef SIAMESE_FRAMEWORK_REPORT_REPORT_TABLES_H_
+#define SIAMESE_FRAMEWORK_REPORT_REPORT_TABLES_H_
 
 #include <string>
 #include <vector>
@@ -19,4 +19,4 @@ std::string BarCharts(const std::vector<Cell>& cells, const std::vector<std::str
 
 }  // namespace siamese
 
-#endif  // SIAMESE_FRAMEWORK_ABLATION_REPORT_TABLES_H_
+#endif  // SIAMESE_FRAMEWORK_REPORT_REPORT_TABLES_H_

@@ -1,4 +1,4 @@
-#include "framework/ablation/svg.h"
+#include "framework/report/svg.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // Reading the per-run files the report draws: metrics.jsonl (training and
 // validation curves) and roc.tsv (the test ROC curve).
-#ifndef SIAMESE_FRAMEWORK_ABLATION_RUN_FILES_H_
-#define SIAMESE_FRAMEWORK_ABLATION_RUN_FILES_H_
+#ifndef SIAMESE_FRAMEWORK_REPORT_RUN_FILES_H_
+#define SIAMESE_FRAMEWORK_REPORT_RUN_FILES_H_
 
 #include <map>
 #include <string>
@@ -34,4 +34,4 @@ absl::StatusOr<Curve> ReadRoc(const std::string& path);
 
 }  // namespace siamese
 
-#endif  // SIAMESE_FRAMEWORK_ABLATION_RUN_FILES_H_
+#endif  // SIAMESE_FRAMEWORK_REPORT_RUN_FILES_H_

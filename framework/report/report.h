@@ -16,8 +16,8 @@
 // On load, the script marks each svg.chart whose bounding box is non-empty
 // and that has children with data-rendered="yes", and sets
 // document.body.dataset.chartsOk to the number of such charts.
-#ifndef SIAMESE_FRAMEWORK_ABLATION_REPORT_H_
-#define SIAMESE_FRAMEWORK_ABLATION_REPORT_H_
+#ifndef SIAMESE_FRAMEWORK_REPORT_REPORT_H_
+#define SIAMESE_FRAMEWORK_REPORT_REPORT_H_
 
 #include <string>
 #include <vector>
@@ -34,11 +34,11 @@ constexpr int kMaxPcaPoints = 2000;
 std::string RenderReport(const std::string& title, const std::vector<Cell>& cells,
                          const std::vector<std::string>& metrics);
 
-// Declared in summary.h: writes RenderReport(...) to `dir`/report.html.
+// Writes RenderReport(...) to `dir`/report.html.
 // Errors: I/O, naming the file.
 absl::Status WriteReport(const std::string& dir, const std::string& title,
                          const std::vector<Cell>& cells, const std::vector<std::string>& metrics);
 
 }  // namespace siamese
 
-#endif  // SIAMESE_FRAMEWORK_ABLATION_REPORT_H_
+#endif  // SIAMESE_FRAMEWORK_REPORT_REPORT_H_

@@ -1,7 +1,7 @@
 // Synthetic ablation results for the report tests (testonly): run folders
 // holding the files the trainer writes, with made-up but plausible values.
-#ifndef SIAMESE_FRAMEWORK_ABLATION_REPORT_TESTUTIL_H_
-#define SIAMESE_FRAMEWORK_ABLATION_REPORT_TESTUTIL_H_
+#ifndef SIAMESE_FRAMEWORK_REPORT_REPORT_TESTUTIL_H_
+#define SIAMESE_FRAMEWORK_REPORT_REPORT_TESTUTIL_H_
 
 #include <stdlib.h>
 
@@ -135,4 +135,4 @@ inline std::vector<Cell> SyntheticCells(const std::string& root, int num_cells, 
 }  // namespace ablation_testing
 }  // namespace siamese
 
-#endif  // SIAMESE_FRAMEWORK_ABLATION_REPORT_TESTUTIL_H_
+#endif  // SIAMESE_FRAMEWORK_REPORT_REPORT_TESTUTIL_H_

@@ -1,14 +1,14 @@
-#include "framework/ablation/report.h"
+#include "framework/report/report.h"
 
 #include <cmath>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "framework/ablation/pca.h"
-#include "framework/ablation/report_testutil.h"
-#include "framework/ablation/run_files.h"
-#include "framework/ablation/svg.h"
+#include "framework/report/pca.h"
+#include "framework/report/report_testutil.h"
+#include "framework/report/run_files.h"
+#include "framework/report/svg.h"
 #include "framework/io/atomic_file.h"
 #include "gtest/gtest.h"
 
