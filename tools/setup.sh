@@ -14,7 +14,8 @@ PACKAGES=(
   libpng-dev             # PNG inputs for //experiments:verify
   dataset-fashion-mnist  # /usr/share/datasets/fashion-mnist
   wordnet-base           # /usr/share/wordnet/data.* for the wordnet_glosses dataset
-  chromium               # headless browser for //framework/ablation:report_browser_test
+  chromium               # headless browser for //framework/report:report_browser_test
+  python3                # strict JSON check of run files (//framework/train:strict_json_test)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

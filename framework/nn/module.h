@@ -4,19 +4,30 @@
 //
 // A subclass registers everything in its constructor:
 //
+//   class Affine : public Module {  // y = x W^T + b
+//    public:
+//     Affine(int64_t in, int64_t out, Rng* rng) {
+//       weight_ = RegisterParameter("weight", KaimingUniform({out, in}, in, rng));
+//       bias_ = RegisterParameter("bias", Tensor::Zeros({out}));
+//     }
+//    private:
+//     Variable weight_, bias_;
+//   };
+//
 //   class Block : public Module {
 //    public:
 //     explicit Block(Rng* rng) {
-//       fc_ = RegisterModule("fc", std::make_unique<Dense>(8, 4, rng));
+//       fc_ = RegisterModule("fc", std::make_unique<Affine>(8, 4, rng));
 //       scale_ = RegisterParameter("scale", Tensor::Full({4}, 1.0f));
 //       running_mean_ = RegisterBuffer("running_mean", Tensor::Zeros({4}));
 //     }
 //    private:
-//     Dense* fc_;
+//     Affine* fc_;
 //     Variable scale_;
 //     Tensor* running_mean_;
 //   };
 //
+// (KaimingUniform: framework/nn/init.h.)
 // Names. A local name matches [A-Za-z0-9_]+ and is unique among the
 // parameters, buffers and children of one module (a violation aborts naming
 // the name and both registrations). Full names join the path with '.', e.g.
