@@ -16,6 +16,8 @@
 #include "framework/core/miner.h"
 #include "framework/core/registry.h"
 #include "framework/core/sampler.h"
+#include "framework/optim/optimizer.h"
+#include "framework/optim/schedule.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -56,6 +58,8 @@ std::vector<Plugin> AllPlugins() {
   AddPlugins<Miner>(&out);
   AddPlugins<Sampler>(&out);
   AddPlugins<Dataset>(&out);
+  AddPlugins<Optimizer>(&out);
+  AddPlugins<LrSchedule>(&out);
   return out;
 }
 

@@ -7,6 +7,9 @@
 #ifndef SIAMESE_FRAMEWORK_CORE_ENCODER_H_
 #define SIAMESE_FRAMEWORK_CORE_ENCODER_H_
 
+#include <string>
+#include <vector>
+
 #include "framework/autograd/variable.h"
 #include "framework/nn/module.h"
 #include "framework/proto/experiment.pb.h"
@@ -22,6 +25,16 @@ class Encoder : public Module {
   // creation). Returns [N, embedding_dim()].
   virtual Variable Forward(const Variable& inputs) = 0;
   virtual int64_t embedding_dim() const = 0;
+
+  // Layers below the output whose activations can serve as the embedding
+  // at evaluation (evaluation.embedding_layer), e.g. the representation
+  // under a projection head, which Chen et al. (SimCLR, 2020) found to
+  // transfer better than the head's output. Default: none.
+  virtual std::vector<std::string> EmbeddingLayers() const { return {}; }
+  // The activations [N, width] of `layer` for `inputs` (the forward pass
+  // stops there); "" is Forward(inputs). REQUIRES: layer is "" or one of
+  // EmbeddingLayers() (aborts naming it otherwise).
+  virtual Variable ForwardTo(const Variable& inputs, const std::string& layer);
 
   // Called by the trainer before the forward pass of training step `step`.
   // Encoders that draw random numbers in training (dropout) derive their

@@ -80,26 +80,62 @@ absl::StatusOr<std::vector<MetricsLine>> ReadMetricsLines(const std::string& pat
   return lines;
 }
 
+namespace {
+
+void AddMetrics(const RetrievalRecord* retrieval, const VerificationRecord* verification,
+                const FewShotRecord* few_shot, const std::string& prefix,
+                std::map<std::string, double>* out_map) {
+  std::map<std::string, double>& out = *out_map;
+  if (retrieval != nullptr) {
+    const RetrievalRecord& r = *retrieval;
+    if (r.has_precision_at_1()) out[prefix + "precision_at_1"] = r.precision_at_1();
+    if (r.has_r_precision()) out[prefix + "r_precision"] = r.r_precision();
+    if (r.has_map_at_r()) out[prefix + "map_at_r"] = r.map_at_r();
+    for (const RecallAtK& k : r.recall_at_k()) {
+      out[absl::StrCat(prefix, "recall_at_", k.k())] = k.recall();
+    }
+    if (r.has_knn_accuracy()) out[prefix + "knn_accuracy"] = r.knn_accuracy();
+    if (r.has_num_queries()) out[prefix + "num_queries"] = r.num_queries();
+  }
+  if (verification != nullptr) {
+    const VerificationRecord& v = *verification;
+    if (v.has_roc_auc()) out[prefix + "roc_auc"] = v.roc_auc();
+    if (v.has_eer()) out[prefix + "eer"] = v.eer();
+    if (v.has_tar_at_far_1e_3()) out[prefix + "tar_at_far_1e-3"] = v.tar_at_far_1e_3();
+    if (v.has_tar_at_far_1e_2()) out[prefix + "tar_at_far_1e-2"] = v.tar_at_far_1e_2();
+    if (v.has_accuracy()) out[prefix + "verification_accuracy"] = v.accuracy();
+    if (v.has_threshold()) out[prefix + "threshold"] = v.threshold();
+    if (v.has_validation_accuracy()) out[prefix + "validation_accuracy"] = v.validation_accuracy();
+  }
+  if (few_shot != nullptr && few_shot->has_accuracy()) {
+    out[prefix + "few_shot_accuracy"] = few_shot->accuracy();
+  }
+}
+
+}  // namespace
+
 std::map<std::string, double> MetricValues(const RunResults& results) {
   std::map<std::string, double> out;
-  if (results.has_retrieval()) {
-    const RetrievalRecord& r = results.retrieval();
-    if (r.has_precision_at_1()) out["precision_at_1"] = r.precision_at_1();
-    if (r.has_r_precision()) out["r_precision"] = r.r_precision();
-    if (r.has_map_at_r()) out["map_at_r"] = r.map_at_r();
-    for (const RecallAtK& k : r.recall_at_k()) out[absl::StrCat("recall_at_", k.k())] = k.recall();
-    if (r.has_knn_accuracy()) out["knn_accuracy"] = r.knn_accuracy();
-    if (r.has_num_queries()) out["num_queries"] = r.num_queries();
+  AddMetrics(results.has_retrieval() ? &results.retrieval() : nullptr,
+             results.has_verification() ? &results.verification() : nullptr,
+             results.has_few_shot() ? &results.few_shot() : nullptr, "", &out);
+  if (results.has_untrained()) {
+    const TestMetrics& u = results.untrained();
+    AddMetrics(u.has_retrieval() ? &u.retrieval() : nullptr,
+               u.has_verification() ? &u.verification() : nullptr,
+               u.has_few_shot() ? &u.few_shot() : nullptr, "untrained_", &out);
   }
-  if (results.has_verification()) {
-    const VerificationRecord& v = results.verification();
-    if (v.has_roc_auc()) out["roc_auc"] = v.roc_auc();
-    if (v.has_eer()) out["eer"] = v.eer();
-    if (v.has_tar_at_far_1e_3()) out["tar_at_far_1e-3"] = v.tar_at_far_1e_3();
-    if (v.has_tar_at_far_1e_2()) out["tar_at_far_1e-2"] = v.tar_at_far_1e_2();
-    if (v.has_accuracy()) out["verification_accuracy"] = v.accuracy();
-    if (v.has_threshold()) out["threshold"] = v.threshold();
-    if (v.has_validation_accuracy()) out["validation_accuracy"] = v.validation_accuracy();
+  if (results.has_gain_over_untrained()) {
+    const GainRecord& g = results.gain_over_untrained();
+    if (g.has_precision_at_1()) out["gain_precision_at_1"] = g.precision_at_1();
+    if (g.has_r_precision()) out["gain_r_precision"] = g.r_precision();
+    if (g.has_map_at_r()) out["gain_map_at_r"] = g.map_at_r();
+    if (g.has_roc_auc()) out["gain_roc_auc"] = g.roc_auc();
+    if (g.has_few_shot_accuracy()) out["gain_few_shot_accuracy"] = g.few_shot_accuracy();
+  }
+  if (results.has_selection()) {
+    out["selected_step"] = results.selection().step();
+    out["selected_validation_score"] = results.selection().validation_score();
   }
   return out;
 }

@@ -1,8 +1,10 @@
 #include "framework/train/assembly.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "framework/core/registry.h"
 #include "framework/io/run_dir.h"
 #include "framework/train/checkpoint.h"
@@ -65,6 +67,7 @@ absl::StatusOr<Model> AssembleModel(const ExperimentFile& file, const ModelShape
   auto distance = Distance::FromName(cfg.distance());
   if (!distance.ok()) return file.Locate("distance", distance.status());
   model.distance = *distance;
+  model.embedding_layer = cfg.evaluation().embedding_layer();
 
   PluginContext context;
   context.seed = cfg.seed();
@@ -79,6 +82,15 @@ absl::StatusOr<Model> AssembleModel(const ExperimentFile& file, const ModelShape
   auto loss = Registry<Loss>::Create(cfg.loss(), context);
   if (!loss.ok()) return file.Locate("loss", loss.status());
   model.loss = std::move(*loss);
+  if (!model.embedding_layer.empty()) {
+    const std::vector<std::string> layers = model.encoder->EmbeddingLayers();
+    if (std::find(layers.begin(), layers.end(), model.embedding_layer) == layers.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.Where({"evaluation", "embedding_layer"}), "evaluation.embedding_layer: encoder \"",
+          cfg.encoder().name(), "\" has no layer \"", model.embedding_layer, "\"; it has: ",
+          layers.empty() ? "none (only its output)" : absl::StrJoin(layers, ", ")));
+    }
+  }
   return model;
 }
 
@@ -92,6 +104,24 @@ absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFil
   auto model = AssembleModel(file, shape);
   if (!model.ok()) return model.status();
   c->model = *std::move(model);
+  if (cfg.has_selection()) {
+    const std::string& metric = cfg.selection().metric();
+    if (metric != "map_at_r" && metric != "precision_at_1" && metric != "r_precision") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.Where({"selection", "metric"}), "selection.metric: must be \"map_at_r\", "
+          "\"precision_at_1\" or \"r_precision\", got \"", metric, "\""));
+    }
+    if (cfg.training().eval_every() <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.Where({"training", "eval_every"}),
+          "training.eval_every: model selection needs periodic validation; set eval_every > 0"));
+    }
+    if (c->data.validation.size() < 2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.Where({"selection"}), "selection: the validation split has ",
+          c->data.validation.size(), " examples; hold out classes or a fraction of them"));
+    }
+  }
 
   PluginContext context;
   context.seed = cfg.seed();

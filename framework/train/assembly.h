@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -23,6 +24,8 @@
 #include "framework/core/sampler.h"
 #include "framework/optim/optimizer.h"
 #include "framework/optim/schedule.h"
+#include "framework/proto/checkpoint.pb.h"
+#include "framework/proto/records.pb.h"
 #include "framework/tensor/tensor.h"
 #include "framework/train/data.h"
 
@@ -34,6 +37,9 @@ struct Model {
   std::unique_ptr<Encoder> encoder;
   std::unique_ptr<Loss> loss;
   Distance distance = Distance::Euclidean();
+  // The encoder layer evaluation embeds with (evaluation.embedding_layer;
+  // "": the output).
+  std::string embedding_layer;
 
   // Every trainable parameter: the encoder's under their own names, then the
   // loss's as "loss.<name>" (the names optimizers, checkpoints and
@@ -69,6 +75,11 @@ struct Components {
   // Epoch 0's batches, computed to count them; the loop takes them rather
   // than asking the sampler twice.
   std::vector<Batch> first_epoch_batches;
+  // What the run learns about itself as it goes, saved in every checkpoint:
+  // the test metrics of the encoder at initialization (set when the run
+  // starts, if evaluation.untrained_baseline) and the model selection so far.
+  std::optional<TestMetrics> untrained;
+  SelectionState selection;
 };
 
 // Loads the data, assembles the model, applies init (weights from a
@@ -77,7 +88,8 @@ struct Components {
 // and schedule. Cross-field checks, each located in `file`: a sampler that
 // makes no batch, no miner with a sampler that gives no tuples, frozen
 // prefixes that match nothing, a schedule that does not fit the run's
-// length.
+// length, an embedding layer the encoder does not have, model selection
+// without periodic validation or with an unknown metric.
 absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFile& file);
 
 }  // namespace siamese

@@ -16,10 +16,13 @@ NamedTensors ToNamedTensors(const google::protobuf::RepeatedPtrField<TensorProto
 
 absl::Status SaveBundle(const std::string& path, const Components& c,
                         const std::string& experiment_text, int64_t steps_done,
-                        std::optional<float> threshold) {
+                        std::optional<float> threshold, int64_t model_step) {
   Checkpoint k;
   k.set_experiment(experiment_text);
   k.set_step(steps_done);
+  k.set_model_step(model_step >= 0 ? model_step : steps_done);
+  if (c.untrained.has_value()) *k.mutable_untrained() = *c.untrained;
+  *k.mutable_selection() = c.selection;
   SaveModule(*c.model.encoder, k.mutable_parameters(), k.mutable_buffers());
   SaveModule(*c.model.loss, k.mutable_loss_parameters(), k.mutable_loss_buffers());
   for (const auto& [name, t] : c.optimizer->State()) AddTensor(name, t, k.mutable_optimizer_state());
@@ -80,6 +83,8 @@ absl::StatusOr<int64_t> RestoreTraining(const Checkpoint& k, const std::string& 
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": the checkpoint holds miner state but the run has no miner"));
   }
+  if (k.has_untrained()) c->untrained = k.untrained();
+  c->selection = k.selection();
   return k.step();
 }
 

@@ -43,6 +43,50 @@ absl::StatusOr<std::set<int64_t>> Classes(const ExperimentFile& file, const char
   return out;
 }
 
+// The training classes held out whole as the validation split (empty: the
+// per-class fraction is held out instead).
+absl::StatusOr<std::set<int64_t>> ValidationClasses(const ExperimentFile& file,
+                                                    const std::set<int64_t>& train_classes) {
+  const DataSpec& spec = file.config().data();
+  std::set<int64_t> out;
+  if (!spec.validation_classes().empty() && spec.validation_class_count() > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.Where({"data", "validation_class_count"}),
+        "data.validation_class_count: give either validation_classes or a count, not both"));
+  }
+  for (int32_t c : spec.validation_classes()) {
+    if (!train_classes.count(c)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.Where({"data", "validation_classes"}), "data.validation_classes: class ", c,
+          " is not a training class (data.train_classes)"));
+    }
+    out.insert(c);
+  }
+  const int64_t count = spec.validation_class_count();
+  if (count > 0) {
+    const int64_t available = static_cast<int64_t>(train_classes.size());
+    if (count > available - 2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.Where({"data", "validation_class_count"}), "data.validation_class_count: ", count,
+          " of ", available, " training classes would leave fewer than 2 to train on"));
+    }
+    std::vector<int64_t> classes(train_classes.begin(), train_classes.end());
+    Rng rng = Rng(file.config().seed()).Fork(0x76616c636c73ULL);
+    for (int64_t i = 0; i < count; ++i) {
+      std::swap(classes[i], classes[i + rng.UniformInt(available - i)]);
+    }
+    out.insert(classes.begin(), classes.begin() + count);
+  }
+  if (static_cast<int64_t>(out.size()) >= static_cast<int64_t>(train_classes.size()) - 1 &&
+      !out.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.Where({"data", "validation_classes"}),
+        "data.validation_classes: holding out ", out.size(), " of ", train_classes.size(),
+        " training classes leaves fewer than 2 to train on"));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
@@ -77,22 +121,32 @@ absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
   auto test_classes = Classes(file, "test_classes", spec.test_classes(), num_classes);
   if (!test_classes.ok()) return test_classes.status();
 
-  // Per training class, a seeded shuffle; the first fraction is validation.
+  auto held_out = ValidationClasses(file, *train_classes);
+  if (!held_out.ok()) return held_out.status();
   std::map<int64_t, std::vector<int64_t>> by_class;
   const auto& train_labels = (*train_set)->labels();
   for (int64_t i = 0; i < static_cast<int64_t>(train_labels.size()); ++i) {
     if (train_classes->count(train_labels[i])) by_class[train_labels[i]].push_back(i);
   }
-  Rng rng = Rng(file.config().seed()).Fork(0x73706c6974ULL);
   std::vector<int64_t> train_idx, val_idx;
-  for (auto& [label, members] : by_class) {
-    for (int64_t i = static_cast<int64_t>(members.size()) - 1; i > 0; --i) {
-      std::swap(members[i], members[rng.UniformInt(i + 1)]);
+  if (!held_out->empty()) {
+    // Class-disjoint: every example of a held-out class is validation.
+    for (const auto& [label, members] : by_class) {
+      auto& into = held_out->count(label) ? val_idx : train_idx;
+      into.insert(into.end(), members.begin(), members.end());
     }
-    const int64_t held = static_cast<int64_t>(
-        std::llround(spec.validation_fraction() * static_cast<double>(members.size())));
-    val_idx.insert(val_idx.end(), members.begin(), members.begin() + held);
-    train_idx.insert(train_idx.end(), members.begin() + held, members.end());
+  } else {
+    // Per training class, a seeded shuffle; the first fraction is validation.
+    Rng rng = Rng(file.config().seed()).Fork(0x73706c6974ULL);
+    for (auto& [label, members] : by_class) {
+      for (int64_t i = static_cast<int64_t>(members.size()) - 1; i > 0; --i) {
+        std::swap(members[i], members[rng.UniformInt(i + 1)]);
+      }
+      const int64_t held = static_cast<int64_t>(
+          std::llround(spec.validation_fraction() * static_cast<double>(members.size())));
+      val_idx.insert(val_idx.end(), members.begin(), members.begin() + held);
+      train_idx.insert(train_idx.end(), members.begin() + held, members.end());
+    }
   }
   // Dataset order within each split, independent of the shuffle.
   std::sort(train_idx.begin(), train_idx.end());

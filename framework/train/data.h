@@ -3,8 +3,11 @@
 //   train       the dataset's "train" split, classes data.train_classes,
 //               minus the validation hold-out
 //   validation  data.validation_fraction of each training class, held out
-//               from the "train" split (seeded); used for threshold
-//               calibration and model selection, never the test split
+//               from the "train" split (seeded); or, class-disjoint, every
+//               example of the training classes data.validation_classes
+//               lists (or validation_class_count of them, seeded); used for
+//               threshold calibration and model selection, never the test
+//               split
 //   test        the dataset's "test" split, classes data.test_classes
 //               (open set: disjoint from the training classes)
 // Normalization: one mean and standard deviation over every value of the

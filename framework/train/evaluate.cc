@@ -19,13 +19,13 @@ std::vector<int> RecallKs(const EvaluationConfig& config) {
 }  // namespace
 
 Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& normalization,
-                  int64_t block) {
+                  int64_t block, const std::string& layer) {
   const bool was_training = encoder->is_training();
   encoder->Eval();
   NoGradScope no_grad;
   Tensor out;
   ForEachBlock(split, block, normalization, [&](const Tensor& batch, int64_t first) {
-    Tensor e = encoder->Forward(Variable(batch)).value().ToPlain();
+    Tensor e = encoder->ForwardTo(Variable(batch), layer).value().ToPlain();
     if (!out.defined()) out = Tensor::Empty({split.size(), e.dim(1)});
     std::memcpy(out.data() + first * e.dim(1), e.data(), e.numel() * sizeof(float));
   });
@@ -37,7 +37,7 @@ absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const 
                                                         const Normalization& normalization,
                                                         const Distance& distance,
                                                         const EvaluationConfig& config) {
-  Tensor e = EmbedSplit(encoder, split, normalization, config.block_rows());
+  Tensor e = EmbedSplit(encoder, split, normalization, config.block_rows(), config.embedding_layer());
   return EvaluateRetrieval(e, split.labels, e, split.labels, /*query_is_reference=*/true,
                            distance, RecallKs(config), config.knn_k(),
                            config.block_rows());
@@ -48,17 +48,30 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
                                                const EvaluationConfig& config, uint64_t seed) {
   EvaluationReport report;
   const Distance& kind = distance;
-  Tensor test = EmbedSplit(encoder, data.test, data.normalization, config.block_rows());
+  Tensor test = EmbedSplit(encoder, data.test, data.normalization, config.block_rows(),
+                           config.embedding_layer());
   auto retrieval = EvaluateRetrieval(test, data.test.labels, test, data.test.labels, true, kind,
                                      RecallKs(config), config.knn_k(), config.block_rows());
   if (!retrieval.ok()) return retrieval.status();
   report.test_retrieval = *retrieval;
   report.test_embeddings = test;
+  if (config.has_few_shot()) {
+    FewShotConfig f;
+    f.ways = config.few_shot().ways();
+    f.shots = config.few_shot().shots();
+    f.queries_per_class = config.few_shot().queries_per_class();
+    f.episodes = config.few_shot().episodes();
+    f.seed = seed ^ 0x65706973ULL;
+    auto few_shot = EvaluateFewShot(test, data.test.labels, distance, f);
+    if (!few_shot.ok()) return few_shot.status();
+    report.test_few_shot = *few_shot;
+  }
 
   const std::set<int64_t> val_classes(data.validation.labels.begin(), data.validation.labels.end());
   if (val_classes.size() < 2) return report;
   // Threshold: calibrated on validation pairs only.
-  Tensor val = EmbedSplit(encoder, data.validation, data.normalization, config.block_rows());
+  Tensor val = EmbedSplit(encoder, data.validation, data.normalization, config.block_rows(),
+                          config.embedding_layer());
   auto val_pairs = MakeVerificationPairs(data.validation.labels, config.verification_pairs(),
                                          seed ^ 0x76616cULL);
   if (!val_pairs.ok()) return val_pairs.status();
@@ -103,9 +116,8 @@ RetrievalRecord ToRecord(const RetrievalMetrics& m) {
   return r;
 }
 
-RunResults ToRunResults(const EvaluationReport& report) {
-  RunResults out;
-  out.set_split("test");
+TestMetrics ToTestMetrics(const EvaluationReport& report) {
+  TestMetrics out;
   *out.mutable_retrieval() = ToRecord(report.test_retrieval);
   if (report.has_verification) {
     const VerificationMetrics& v = report.test_verification;
@@ -119,7 +131,42 @@ RunResults ToRunResults(const EvaluationReport& report) {
     r->set_threshold_source("validation");
     r->set_validation_accuracy(report.validation_accuracy);
   }
+  if (report.test_few_shot.has_value()) {
+    const FewShotResult& f = *report.test_few_shot;
+    FewShotRecord* r = out.mutable_few_shot();
+    r->set_ways(f.ways);
+    r->set_shots(f.shots);
+    r->set_episodes(f.episodes);
+    r->set_accuracy(f.accuracy);
+    r->set_ci95_low(f.ci95_low);
+    r->set_ci95_high(f.ci95_high);
+  }
   return out;
+}
+
+RunResults ToRunResults(const EvaluationReport& report) {
+  TestMetrics m = ToTestMetrics(report);
+  RunResults out;
+  out.set_split("test");
+  *out.mutable_retrieval() = m.retrieval();
+  if (m.has_verification()) *out.mutable_verification() = m.verification();
+  if (m.has_few_shot()) *out.mutable_few_shot() = m.few_shot();
+  return out;
+}
+
+GainRecord Gain(const TestMetrics& trained, const TestMetrics& untrained) {
+  GainRecord g;
+  const RetrievalRecord &a = trained.retrieval(), &b = untrained.retrieval();
+  g.set_precision_at_1(a.precision_at_1() - b.precision_at_1());
+  g.set_r_precision(a.r_precision() - b.r_precision());
+  g.set_map_at_r(a.map_at_r() - b.map_at_r());
+  if (trained.has_verification() && untrained.has_verification()) {
+    g.set_roc_auc(trained.verification().roc_auc() - untrained.verification().roc_auc());
+  }
+  if (trained.has_few_shot() && untrained.has_few_shot()) {
+    g.set_few_shot_accuracy(trained.few_shot().accuracy() - untrained.few_shot().accuracy());
+  }
+  return g;
 }
 
 }  // namespace siamese

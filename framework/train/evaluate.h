@@ -7,11 +7,13 @@
 #ifndef SIAMESE_FRAMEWORK_TRAIN_EVALUATE_H_
 #define SIAMESE_FRAMEWORK_TRAIN_EVALUATE_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "framework/core/distance.h"
 #include "framework/core/encoder.h"
+#include "framework/eval/few_shot.h"
 #include "framework/eval/retrieval.h"
 #include "framework/eval/verification.h"
 #include "framework/proto/experiment.pb.h"
@@ -30,19 +32,26 @@ struct EvaluationReport {
   // and the test embeddings [N, D] (row i is test example i).
   std::vector<RocPoint> test_roc;
   Tensor test_embeddings;
+  // N-way K-shot episodes on the test split (evaluation.few_shot).
+  std::optional<FewShotResult> test_few_shot;
 };
 
-// Embeddings [split.size(), D] of every example, in eval mode without a
-// tape, in blocks of `block` examples. Restores the encoder's mode.
+// Embeddings [split.size(), D] of every example, the activations of
+// `layer` ("": the encoder's output), in eval mode without a tape, in blocks
+// of `block` examples. Restores the encoder's mode.
 Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& normalization,
-                  int64_t block);
+                  int64_t block, const std::string& layer = "");
 
-// Retrieval metrics of `split` against itself (leave-one-out).
+// Retrieval metrics of `split` against itself (leave-one-out), embedded
+// with config.embedding_layer().
 absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const Split& split,
                                                         const Normalization& normalization,
                                                         const Distance& distance,
                                                         const EvaluationConfig& config);
 
+// Everything above on the test split, embedded with config.embedding_layer(),
+// the threshold calibrated on validation pairs, and N-way K-shot episodes
+// when config.has_few_shot().
 absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const ExperimentData& data,
                                                const Distance& distance,
                                                const EvaluationConfig& config, uint64_t seed);
@@ -50,7 +59,10 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
 // The report as the records of results.json and metrics.jsonl
 // (framework/proto/records.proto); Recall@K in increasing K.
 RetrievalRecord ToRecord(const RetrievalMetrics& metrics);
+TestMetrics ToTestMetrics(const EvaluationReport& report);
 RunResults ToRunResults(const EvaluationReport& report);
+// trained - untrained for the metrics both have.
+GainRecord Gain(const TestMetrics& trained, const TestMetrics& untrained);
 
 }  // namespace siamese
 

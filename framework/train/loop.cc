@@ -24,7 +24,7 @@ absl::StatusOr<LoopResult> TrainingLoop::Run(int64_t first_step) {
     if (!step_result.ok()) {
       result.diverged = true;
       result.divergence = step_result.status();
-      return result;
+      break;
     }
     result.steps_done = step + 1;
     StepInfo info{step + 1, c.total_steps, epoch, *step_result};
@@ -34,10 +34,11 @@ absl::StatusOr<LoopResult> TrainingLoop::Run(int64_t first_step) {
     }
     if (control.pause) {
       result.paused = true;
-      return result;
+      break;
     }
     if (control.finish) break;
   }
+  for (TrainingObserver* o : observers_) o->OnEnd();
   return result;
 }
 

@@ -44,6 +44,8 @@ class TrainingObserver {
   }
   // After every step. An error stops the run with that error.
   virtual absl::Status AfterStep(const StepInfo& info, LoopControl* control) = 0;
+  // When the loop ends, however it ends (not after an error).
+  virtual void OnEnd() {}
 };
 
 struct LoopResult {

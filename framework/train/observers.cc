@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "framework/train/bundle.h"
 #include "framework/train/evaluate.h"
@@ -27,9 +28,10 @@ ProgressObserver::ProgressObserver(const RunFolder* folder, int64_t log_every, b
       verbose_(verbose),
       tty_(isatty(fileno(stderr)) != 0) {}
 
-ProgressObserver::~ProgressObserver() {
+void ProgressObserver::OnEnd() {
   // End the "\r"-updated line so what follows starts on a line of its own.
   if (verbose_ && tty_ && printed_) std::fprintf(stderr, "\n");
+  printed_ = false;
 }
 
 absl::Status ProgressObserver::OnStart(int64_t first_step, int64_t) {
@@ -75,27 +77,67 @@ absl::Status ProgressObserver::AfterStep(const StepInfo& info, LoopControl*) {
 
 ValidationObserver::ValidationObserver(const RunFolder* folder, Components* components,
                                        const EvaluationConfig& config, int64_t eval_every,
-                                       bool verbose)
+                                       const SelectionConfig* selection,
+                                       std::string experiment_text, bool verbose)
     : folder_(folder),
       components_(components),
       config_(config),
       eval_every_(eval_every),
+      selection_(selection),
+      experiment_text_(std::move(experiment_text)),
       verbose_(verbose) {}
 
-absl::Status ValidationObserver::AfterStep(const StepInfo& info, LoopControl*) {
+double SelectionScore(const RetrievalMetrics& m, const std::string& metric) {
+  if (metric == "precision_at_1") return m.precision_at_1;
+  if (metric == "r_precision") return m.r_precision;
+  return m.map_at_r;
+}
+
+absl::Status ValidationObserver::AfterStep(const StepInfo& info, LoopControl* control) {
   const ExperimentData& data = components_->data;
   if (eval_every_ <= 0 || info.steps_done % eval_every_ != 0 || data.validation.size() <= 1) {
     return absl::OkStatus();
   }
   auto m = EvaluateSplitRetrieval(components_->model.encoder.get(), data.validation,
                                   data.normalization, components_->model.distance, config_);
-  // A validation split whose classes cannot be retrieved (one example each)
-  // has no metrics; training goes on.
-  if (!m.ok()) return absl::OkStatus();
+  if (!m.ok()) {
+    // Without selection, a validation split whose classes cannot be
+    // retrieved (one example each) has no metrics and training goes on;
+    // selection cannot do without them.
+    if (selection_ == nullptr) return absl::OkStatus();
+    return absl::Status(m.status().code(),
+                        absl::StrCat("model selection: validation at step ", info.steps_done,
+                                     ": ", m.status().message()));
+  }
+  std::string note;
+  if (selection_ != nullptr) {
+    SelectionState& s = components_->selection;
+    const double score = SelectionScore(*m, selection_->metric());
+    s.set_evaluations(s.evaluations() + 1);
+    if (s.best_step() < 0 || score > s.best_score() + selection_->min_delta()) {
+      s.set_best_step(info.steps_done);
+      s.set_best_score(score);
+      s.set_evaluations_since_best(0);
+      if (absl::Status st = SaveBundle(folder_->best_checkpoint_path(), *components_,
+                                       experiment_text_, info.steps_done);
+          !st.ok()) {
+        return st;
+      }
+      note = " (best so far)";
+    } else {
+      s.set_evaluations_since_best(s.evaluations_since_best() + 1);
+      note = absl::StrFormat(" (best %.4f at step %d)", s.best_score(), s.best_step());
+      if (selection_->patience() > 0 && s.evaluations_since_best() >= selection_->patience()) {
+        control->finish = true;
+        note += absl::StrFormat("; no improvement in %d evaluations: stopping",
+                                s.evaluations_since_best());
+      }
+    }
+  }
   if (verbose_) {
-    std::fprintf(stderr, "%s[eval] step %ld validation P@1 %.4f MAP@R %.4f\n",
+    std::fprintf(stderr, "%s[eval] step %ld validation P@1 %.4f MAP@R %.4f%s\n",
                  isatty(fileno(stderr)) ? "\n" : "", info.steps_done, m->precision_at_1,
-                 m->map_at_r);
+                 m->map_at_r, note.c_str());
   }
   MetricsLine line;
   line.set_step(static_cast<int32_t>(info.steps_done));

@@ -6,7 +6,9 @@
 //                        progress line on stderr and a "train" line of
 //                        metrics.jsonl
 //   ValidationObserver   every eval_every steps: retrieval on the validation
-//                        split, printed and appended to metrics.jsonl
+//                        split, printed and appended to metrics.jsonl; with
+//                        model selection, keeps the best model (best.ckpt)
+//                        and stops early when patience runs out
 //   PauseObserver        leaves the loop as if killed after a given step
 //                        (tests of resumption)
 //   CheckpointObserver   every checkpoint_every steps, and when the loop is
@@ -29,9 +31,9 @@ class ProgressObserver : public TrainingObserver {
  public:
   // verbose: print progress lines on stderr ("\r"-updated on a terminal).
   ProgressObserver(const RunFolder* folder, int64_t log_every, bool verbose);
-  ~ProgressObserver() override;
   absl::Status OnStart(int64_t first_step, int64_t total_steps) override;
   absl::Status AfterStep(const StepInfo& info, LoopControl* control) override;
+  void OnEnd() override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -50,9 +52,12 @@ class ProgressObserver : public TrainingObserver {
 class ValidationObserver : public TrainingObserver {
  public:
   // Evaluates every `eval_every` steps (never when 0, or when the validation
-  // split has fewer than 2 examples).
+  // split has fewer than 2 examples). With `selection` (else nullptr), the
+  // model of every evaluation that improves selection->metric by more than
+  // min_delta is saved to best.ckpt and recorded in components->selection.
   ValidationObserver(const RunFolder* folder, Components* components,
-                     const EvaluationConfig& config, int64_t eval_every, bool verbose);
+                     const EvaluationConfig& config, int64_t eval_every,
+                     const SelectionConfig* selection, std::string experiment_text, bool verbose);
   absl::Status AfterStep(const StepInfo& info, LoopControl* control) override;
 
  private:
@@ -60,8 +65,14 @@ class ValidationObserver : public TrainingObserver {
   Components* components_;
   EvaluationConfig config_;
   int64_t eval_every_;
+  const SelectionConfig* selection_;
+  std::string experiment_text_;
   bool verbose_;
 };
+
+// The value of a SelectionConfig metric ("map_at_r", "precision_at_1",
+// "r_precision") in `m`.
+double SelectionScore(const RetrievalMetrics& m, const std::string& metric);
 
 class PauseObserver : public TrainingObserver {
  public:

@@ -5,7 +5,9 @@
 //   manifest.json        what produced the run (Manifest in records.proto)
 //   metrics.jsonl        one MetricsLine per line: training progress,
 //                        periodic validation, the final test metrics
-//   checkpoint.ckpt      the latest checkpoint (framework/train/bundle.h)
+//   checkpoint.ckpt      the latest checkpoint (framework/train/bundle.h); once
+//                        the run finished, the model the results are of
+//   best.ckpt            with model selection: the best model on validation
 //   results.json         the final test metrics (RunResults), written last
 //   timing.json          this process's training time (Timing)
 //   roc.tsv, test_embeddings.npy, test_labels.npy   for reports
@@ -35,6 +37,8 @@ class RunFolder {
   std::string manifest_path() const { return dir_ + "/manifest.json"; }
   std::string metrics_path() const { return dir_ + "/metrics.jsonl"; }
   std::string checkpoint_path() const { return dir_ + "/checkpoint.ckpt"; }
+  // The best model so far by the validation metric (SelectionConfig).
+  std::string best_checkpoint_path() const { return dir_ + "/best.ckpt"; }
   std::string results_path() const { return dir_ + "/results.json"; }
   std::string timing_path() const { return dir_ + "/timing.json"; }
   std::string roc_path() const { return dir_ + "/roc.tsv"; }

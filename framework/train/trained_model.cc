@@ -57,7 +57,7 @@ Tensor TrainedModel::Embed(const Tensor& raw_batch) {
   for (int64_t i = 0; i < x.numel(); ++i) v[i] = (v[i] - normalization_.mean) * scale;
   model_.encoder->Eval();
   NoGradScope no_grad;
-  return model_.encoder->Forward(Variable(x)).value().ToPlain();
+  return model_.encoder->ForwardTo(Variable(x), model_.embedding_layer).value().ToPlain();
 }
 
 absl::StatusOr<ExperimentData> LoadModelData(const TrainedModel& model) {

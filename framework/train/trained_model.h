@@ -62,11 +62,14 @@ class TrainedModel {
   // The training split's Dataset::State() saved with the model ("" if none).
   const std::string& dataset_state() const { return dataset_state_; }
   int64_t embedding_dim() const { return model_.encoder->embedding_dim(); }
+  // The layer Embed() returns ("": the encoder's output).
+  const std::string& embedding_layer() const { return model_.embedding_layer; }
 
-  // Embeddings [N, embedding_dim()] of `raw_batch` [N, example shape...]
-  // holding raw values as the dataset gives them (e.g. pixels in [0, 1]):
-  // applies the stored normalization, then the encoder in eval mode without
-  // a tape. REQUIRES: raw_batch's shape is [N, example_shape()...], N >= 1
+  // Embeddings [N, D] of `raw_batch` [N, example shape...] holding raw
+  // values as the dataset gives them (e.g. pixels in [0, 1]): applies the
+  // stored normalization, then the encoder in eval mode without a tape, up
+  // to the experiment's evaluation.embedding_layer (D = embedding_dim()
+  // for the output). REQUIRES: raw_batch's shape is [N, example_shape()...], N >= 1
   // (aborts naming both shapes otherwise).
   Tensor Embed(const Tensor& raw_batch);
 

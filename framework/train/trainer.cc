@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "framework/records/records.h"
 #include "framework/tensor/dnnl_context.h"
 #include "framework/train/assembly.h"
@@ -43,21 +44,62 @@ absl::StatusOr<int64_t> Resume(const RunFolder& folder, const std::string& exper
   return *step;
 }
 
-// Test metrics of the trained model, then the files that record them: the
-// checkpoint (with the calibrated threshold), timing, report files,
-// results.json (last: its presence means the run finished) and the final
-// metrics line.
+// The test metrics of the encoder at initialization, before any step: every
+// result is reported against them (results.json "untrained").
+absl::Status EvaluateUntrained(const ExperimentFile& file, const RunFolder& folder, bool verbose,
+                               Components* c) {
+  const Experiment& cfg = file.config();
+  auto report = EvaluateModel(c->model.encoder.get(), c->data, c->model.distance,
+                              cfg.evaluation(), cfg.seed());
+  if (!report.ok()) {
+    return absl::Status(report.status().code(),
+                        absl::StrCat("evaluating the untrained encoder: ", report.status().message()));
+  }
+  c->untrained = ToTestMetrics(*report);
+  if (verbose) {
+    std::fprintf(stderr, "[eval] untrained encoder: test P@1 %.4f MAP@R %.4f\n",
+                 report->test_retrieval.precision_at_1, report->test_retrieval.map_at_r);
+  }
+  MetricsLine line;
+  line.set_step(0);
+  line.set_split("untrained");
+  *line.mutable_retrieval() = c->untrained->retrieval();
+  if (c->untrained->has_verification()) {
+    *line.mutable_verification() = c->untrained->verification();
+  }
+  if (c->untrained->has_few_shot()) *line.mutable_few_shot() = c->untrained->few_shot();
+  return folder.AppendMetrics(line);
+}
+
+// With model selection, puts the selected (best validation) model's weights
+// into the components and returns its step; else returns steps_done.
+absl::StatusOr<int64_t> SelectModel(const ExperimentFile& file, const RunFolder& folder,
+                                    int64_t steps_done, Components* c) {
+  if (!file.config().has_selection() || c->selection.best_step() < 0) return steps_done;
+  const std::string path = folder.best_checkpoint_path();
+  auto best = LoadBundle(path);
+  if (!best.ok()) return best.status();
+  if (absl::Status s = RestoreModel(*best, path, &c->model); !s.ok()) return s;
+  return c->selection.best_step();
+}
+
+// Test metrics of the trained (or selected) model, then the files that
+// record them: the checkpoint (with the calibrated threshold), timing,
+// report files, results.json (last: its presence means the run finished)
+// and the final metrics line.
 absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
                     const std::string& experiment_text, int64_t first_step, int64_t steps_done,
-                    double train_seconds, Components* c, TrainResult* result) {
+                    double train_seconds, bool verbose, Components* c, TrainResult* result) {
   const Experiment& cfg = file.config();
+  auto model_step = SelectModel(file, folder, steps_done, c);
+  if (!model_step.ok()) return model_step.status();
   auto report = EvaluateModel(c->model.encoder.get(), c->data, c->model.distance,
                               cfg.evaluation(), cfg.seed());
   if (!report.ok()) return report.status();
   std::optional<float> threshold;
   if (report->has_verification) threshold = static_cast<float>(report->threshold);
-  if (absl::Status s =
-          SaveBundle(folder.checkpoint_path(), *c, experiment_text, steps_done, threshold);
+  if (absl::Status s = SaveBundle(folder.checkpoint_path(), *c, experiment_text, steps_done,
+                                  threshold, *model_step);
       !s.ok()) {
     return s;
   }
@@ -67,17 +109,46 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
   timing.set_resumed_from_step(static_cast<int32_t>(first_step));
   if (absl::Status s = folder.WriteTiming(timing); !s.ok()) return s;
   if (absl::Status s = folder.WriteReportFiles(*report, c->data.test.labels); !s.ok()) return s;
-  result->results = ToRunResults(*report);
-  result->results.set_steps(static_cast<int32_t>(steps_done));
-  if (absl::Status s = folder.WriteResults(result->results); !s.ok()) return s;
-  result->results_json = ToJson(result->results);
+  RunResults& r = result->results;
+  r = ToRunResults(*report);
+  r.set_steps(static_cast<int32_t>(steps_done));
+  if (!c->model.embedding_layer.empty()) r.set_embedding_layer(c->model.embedding_layer);
+  if (c->untrained.has_value()) {
+    *r.mutable_untrained() = *c->untrained;
+    *r.mutable_gain_over_untrained() = Gain(ToTestMetrics(*report), *c->untrained);
+  }
+  if (cfg.has_selection()) {
+    SelectionRecord* sel = r.mutable_selection();
+    sel->set_metric(cfg.selection().metric());
+    sel->set_step(static_cast<int32_t>(*model_step));
+    sel->set_validation_score(c->selection.best_score());
+    sel->set_evaluations(c->selection.evaluations());
+    sel->set_stopped_early(steps_done < c->total_steps);
+  }
+  if (absl::Status s = folder.WriteResults(r); !s.ok()) return s;
+  result->results_json = ToJson(r);
+  if (verbose) {
+    std::string line = absl::StrFormat("[train] test P@1 %.4f MAP@R %.4f",
+                                       r.retrieval().precision_at_1(), r.retrieval().map_at_r());
+    if (r.has_untrained()) {
+      absl::StrAppendFormat(&line, " (untrained %.4f / %.4f: MAP@R %+.4f)",
+                            r.untrained().retrieval().precision_at_1(),
+                            r.untrained().retrieval().map_at_r(),
+                            r.gain_over_untrained().map_at_r());
+    }
+    if (r.has_selection()) {
+      absl::StrAppendFormat(&line, "; model of step %d (validation %s %.4f)",
+                            r.selection().step(), r.selection().metric(),
+                            r.selection().validation_score());
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
   MetricsLine last;
   last.set_step(static_cast<int32_t>(steps_done));
   last.set_split("test");
-  *last.mutable_retrieval() = result->results.retrieval();
-  if (result->results.has_verification()) {
-    *last.mutable_verification() = result->results.verification();
-  }
+  *last.mutable_retrieval() = r.retrieval();
+  if (r.has_verification()) *last.mutable_verification() = r.verification();
+  if (r.has_few_shot()) *last.mutable_few_shot() = r.few_shot();
   return folder.AppendMetrics(last);
 }
 
@@ -103,11 +174,15 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
       !s.ok()) {
     return s;
   }
+  if (*first_step == 0 && cfg.evaluation().untrained_baseline()) {
+    if (absl::Status s = EvaluateUntrained(file, *folder, options.verbose, &c); !s.ok()) return s;
+  }
 
   TrainingLoop loop(&c);
   ProgressObserver progress(&*folder, cfg.training().log_every(), options.verbose);
   ValidationObserver validation(&*folder, &c, cfg.evaluation(), cfg.training().eval_every(),
-                                options.verbose);
+                                cfg.has_selection() ? &cfg.selection() : nullptr,
+                                experiment_text, options.verbose);
   PauseObserver pause(options.stop_after_step);
   CheckpointObserver checkpoints(&*folder, &c, experiment_text,
                                  cfg.training().checkpoint_every());
@@ -133,7 +208,7 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   if (run->paused) return result;
   const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (absl::Status s = Finish(file, *folder, experiment_text, *first_step, run->steps_done,
-                              train_seconds, &c, &result);
+                              train_seconds, options.verbose, &c, &result);
       !s.ok()) {
     return s;
   }

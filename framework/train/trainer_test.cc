@@ -7,7 +7,10 @@
 
 #include "framework/core/experiment_file.h"
 #include "framework/io/idx.h"
+#include "framework/records/records.h"
+#include "framework/train/bundle.h"
 #include "framework/train/checkpoint.h"
+#include "framework/train/trained_model.h"
 #include "framework/train/tiny_run_testutil.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -69,8 +72,9 @@ class TrainerTest : public ::testing::Test {
     ASSERT_TRUE(testing_train::WriteSyntheticIdx(TmpDir() + "/test", 20, 2).ok());
   }
 
-  absl::StatusOr<TrainResult> Run(const std::string& text, const TrainOptions& options = {}) {
-    auto file = ExperimentFile::Parse("test.pbtxt", text);
+  absl::StatusOr<TrainResult> Run(const std::string& text, const TrainOptions& options = {},
+                                  const std::vector<std::string>& overrides = {}) {
+    auto file = ExperimentFile::Parse("test.pbtxt", text, overrides);
     if (!file.ok()) return file.status();
     TrainOptions o = options;
     o.verbose = false;
@@ -180,6 +184,79 @@ TEST_F(TrainerTest, DivergingLossStopsWithAClearMessage) {
   auto r = Run(text);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("training stopped"));
+}
+
+TEST_F(TrainerTest, UntrainedBaselineAndGainAreReported) {
+  auto r = Run(Config("baseline"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  const RunResults& res = r->results;
+  ASSERT_TRUE(res.has_untrained());
+  EXPECT_DOUBLE_EQ(res.gain_over_untrained().map_at_r(),
+                   res.retrieval().map_at_r() - res.untrained().retrieval().map_at_r());
+  // The baseline is a real evaluation: the trained bars beat it.
+  EXPECT_GT(res.gain_over_untrained().map_at_r(), 0.0);
+  auto lines = ReadMetricsLines(r->run_dir + "/metrics.jsonl");
+  ASSERT_TRUE(lines.ok());
+  EXPECT_EQ(lines->front().split(), "untrained");
+  EXPECT_EQ(lines->front().step(), 0);
+  auto off = Run(Config("nobaseline"), {}, {"evaluation { untrained_baseline: false }"});
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->results.has_untrained());
+}
+
+TEST_F(TrainerTest, SelectionKeepsTheBestValidationModelAndResumesExactly) {
+  const std::vector<std::string> selecting = {"selection { metric: \"map_at_r\" patience: 2 }",
+                                              "training { eval_every: 2 }"};
+  auto whole = Run(Config("select_whole"), {}, selecting);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_TRUE(whole->finished);
+  const SelectionRecord& sel = whole->results.selection();
+  EXPECT_EQ(sel.metric(), "map_at_r");
+  EXPECT_GT(sel.step(), 0);
+  EXPECT_EQ(sel.step() % 2, 0);
+  EXPECT_GT(sel.evaluations(), 0);
+  EXPECT_EQ(sel.stopped_early(), whole->steps_done < 21);
+  // The final checkpoint holds the selected model, which best.ckpt kept.
+  auto final_ckpt = LoadBundle(whole->run_dir + "/checkpoint.ckpt");
+  auto best = LoadBundle(whole->run_dir + "/best.ckpt");
+  ASSERT_TRUE(final_ckpt.ok() && best.ok());
+  EXPECT_EQ(final_ckpt->model_step(), sel.step());
+  EXPECT_EQ(best->step(), sel.step());
+  for (int i = 0; i < best->parameters_size(); ++i) {
+    EXPECT_EQ(final_ckpt->parameters(i).SerializeAsString(),
+              best->parameters(i).SerializeAsString());
+  }
+  // Killed and resumed: the selection state comes back with the checkpoint.
+  TrainOptions kill;
+  kill.stop_after_step = 5;
+  ASSERT_TRUE(Run(Config("select_resumed"), kill, selecting).ok());
+  auto rest = Run(Config("select_resumed"), {}, selecting);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(rest->results_json, whole->results_json);
+}
+
+TEST_F(TrainerTest, SelectionWithoutPeriodicValidationIsRefusedWithItsField) {
+  auto r = Run(Config("select_bad") + "selection { }\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("training.eval_every: model selection needs periodic validation"));
+  auto metric = Run(Config("select_metric") + "selection { metric: \"auc\" }\n");
+  ASSERT_FALSE(metric.ok());
+  EXPECT_THAT(std::string(metric.status().message()), HasSubstr("selection.metric: must be"));
+}
+
+TEST_F(TrainerTest, EmbeddingLayerIsEvaluatedAndUnknownLayersListTheKnownOnes) {
+  auto r = Run(Config("layer"), {}, {"evaluation { embedding_layer: \"fc0\" }"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->results.embedding_layer(), "fc0");
+  auto model = TrainedModel::Load(r->run_dir + "/checkpoint.ckpt");
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ((*model)->embedding_layer(), "fc0");
+  EXPECT_EQ((*model)->Embed(Tensor::Zeros({2, 1, 8, 8})).dim(1), 16);  // fc: 16
+  auto bad = Run(Config("badlayer"), {}, {"evaluation { embedding_layer: \"fc9\" }"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("encoder \"cnn\" has no layer \"fc9\"; it has: features, fc0"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "plugins/encoders/common/conv_encoder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -14,6 +15,7 @@
 #include "framework/ops/linear.h"
 #include "framework/ops/norm.h"
 #include "framework/ops/pool.h"
+#include "framework/ops/shape_ops.h"
 #include "framework/tensor/rng.h"
 #include "framework/ops/distance.h"
 
@@ -145,7 +147,20 @@ class ConvEncoder : public Encoder {
                                                                  true, root.Fork(kOutTag)));
   }
 
-  Variable Forward(const Variable& inputs) override {
+  Variable Forward(const Variable& inputs) override { return ForwardTo(inputs, ""); }
+
+  // "features": the conv stack's output (after global pooling if on),
+  // flattened to [N, F]; "fc<j>": hidden layer j after its activation.
+  std::vector<std::string> EmbeddingLayers() const override {
+    std::vector<std::string> layers = {"features"};
+    for (size_t j = 0; j < fc_.size(); ++j) layers.push_back(absl::StrCat("fc", j));
+    return layers;
+  }
+
+  Variable ForwardTo(const Variable& inputs, const std::string& layer) override {
+    const std::vector<std::string> layers = EmbeddingLayers();
+    SIAMESE_CHECK(layer.empty() || std::find(layers.begin(), layers.end(), layer) != layers.end())
+        << spec_.plugin << " encoder: no embedding layer \"" << layer << "\"";
     Shape example(inputs.shape().begin() + (inputs.rank() > 0 ? 1 : 0), inputs.shape().end());
     SIAMESE_CHECK(inputs.rank() >= 1 && example == input_shape_)
         << spec_.plugin << " encoder: input " << inputs.value().ShapeString()
@@ -174,9 +189,11 @@ class ConvEncoder : public Encoder {
       h = Pool(h, l);
     }
     if (spec_.global_pool) h = spec_.spatial_rank == 2 ? GlobalAvgPool2d(h) : GlobalAvgPool1d(h);
-    for (WeightAndBias* fc : fc_) {
+    if (layer == "features") return Flatten(h);
+    for (size_t j = 0; j < fc_.size(); ++j) {
       h = Dropout(h, spec_.dropout, training, &dropout_rng_);
-      h = Activate(Linear(h, fc->weight, fc->bias));
+      h = Activate(Linear(h, fc_[j]->weight, fc_[j]->bias));
+      if (layer == absl::StrCat("fc", j)) return h;
     }
     h = Linear(h, out_->weight, out_->bias);
     if (spec_.l2_normalize) h = L2Normalize(h);

@@ -166,7 +166,15 @@ class TransformerEncoder : public Encoder {
         RegisterModule("out", std::make_unique<LinearParams>(embedding_dim, d, root.Fork(kOutTag)));
   }
 
-  Variable Forward(const Variable& inputs) override {
+  Variable Forward(const Variable& inputs) override { return ForwardTo(inputs, ""); }
+
+  // "pooled": the pooled, final-layer-normalized token vectors [N, d_model],
+  // below the output projection.
+  std::vector<std::string> EmbeddingLayers() const override { return {"pooled"}; }
+
+  Variable ForwardTo(const Variable& inputs, const std::string& layer) override {
+    SIAMESE_CHECK(layer.empty() || layer == "pooled")
+        << "transformer encoder: no embedding layer \"" << layer << "\"";
     Shape example(inputs.shape().begin() + (inputs.rank() > 0 ? 1 : 0), inputs.shape().end());
     SIAMESE_CHECK(inputs.rank() >= 1 && example == input_shape_)
         << "transformer encoder: input " << inputs.value().ShapeString()
@@ -206,6 +214,7 @@ class TransformerEncoder : public Encoder {
     } else {
       pooled = Mean(h, {1});
     }
+    if (layer == "pooled") return pooled;
     Variable e = out_->Apply(pooled);
     return spec_.l2_normalize ? L2Normalize(e) : e;
   }
