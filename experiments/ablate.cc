@@ -22,15 +22,15 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "experiments/cli.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_join.h"
+#include "experiments/cli.h"
 #include "framework/ablation/plan.h"
 #include "framework/ablation/runner.h"
 #include "framework/ablation/summary.h"
-#include "framework/report/report.h"
 #include "framework/io/run_dir.h"
+#include "framework/report/report.h"
 
 ABSL_FLAG(std::string, config, "", "ablation file (protobuf text format)");
 ABSL_FLAG(int, jobs, 1, "runs at once (child processes); each gets max(1, threads / jobs) threads");
@@ -64,8 +64,9 @@ int Main(int argc, char** argv) {
   if (!path.ok()) return Fail(path.status());
   auto plan = PlanAblation(*path, jobs, overrides);
   if (!plan.ok()) return Fail(plan.status());
-  std::fprintf(stderr, "[ablate] %s: %zu cells x %d seeds = %zu runs in %s/runs\n", plan->name.c_str(),
-               plan->cells.size(), plan->ablation.seeds_size(), plan->runs.size(), plan->dir.c_str());
+  std::fprintf(stderr, "[ablate] %s: %zu cells x %d seeds = %zu runs in %s/runs\n",
+               plan->name.c_str(), plan->cells.size(), plan->ablation.seeds_size(),
+               plan->runs.size(), plan->dir.c_str());
 
   RunnerOptions options;
   options.jobs = jobs;
@@ -73,14 +74,16 @@ int Main(int argc, char** argv) {
   options.command_line = absl::StrJoin(words, " ");
   auto stats = RunAblation(*plan, options);
   if (!stats.ok()) return Fail(stats.status());
-  std::fprintf(stderr, "[ablate] %d runs done now, %d were already finished\n", stats->ran, stats->skipped);
+  std::fprintf(stderr, "[ablate] %d runs done now, %d were already finished\n", stats->ran,
+               stats->skipped);
 
   int status = 0;
   if (absl::GetFlag(FLAGS_check)) {
     auto mismatches = CheckAblation(*plan, plan->ablation.check_sample(), options);
     if (!mismatches.ok()) return Fail(mismatches.status());
     if (*mismatches > 0) {
-      std::fprintf(stderr, "ablate: --check: %d of the re-run results differ (see above)\n", *mismatches);
+      std::fprintf(stderr, "ablate: --check: %d of the re-run results differ (see above)\n",
+                   *mismatches);
       status = 1;
     } else {
       std::fprintf(stderr, "[ablate] --check: every re-run result is identical\n");
@@ -89,8 +92,10 @@ int Main(int argc, char** argv) {
 
   auto cells = CollectCells(*plan);
   if (!cells.ok()) return Fail(cells.status());
-  if (absl::Status s = WriteSummary(plan->dir, plan->name, *cells, plan->metrics); !s.ok()) return Fail(s);
-  if (absl::Status s = WriteReport(plan->dir, plan->name, *cells, plan->metrics); !s.ok()) return Fail(s);
+  if (absl::Status s = WriteSummary(plan->dir, plan->name, *cells, plan->metrics); !s.ok())
+    return Fail(s);
+  if (absl::Status s = WriteReport(plan->dir, plan->name, *cells, plan->metrics); !s.ok())
+    return Fail(s);
   std::printf("ablation folder: %s\nsummary and report written there; runs in %s/runs\n",
               plan->dir.c_str(), plan->dir.c_str());
   return status;

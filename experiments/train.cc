@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "experiments/cli.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_join.h"
+#include "experiments/cli.h"
 #include "framework/core/dataset.h"
 #include "framework/core/encoder.h"
 #include "framework/core/experiment_file.h"
@@ -38,7 +38,8 @@ namespace {
 
 template <typename T>
 void List() {
-  for (const PluginInfo& info : Registry<T>::List()) std::printf("%s", DescribePlugin(info).c_str());
+  for (const PluginInfo& info : Registry<T>::List())
+    std::printf("%s", DescribePlugin(info).c_str());
 }
 
 int Main(int argc, char** argv) {

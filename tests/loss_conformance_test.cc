@@ -116,9 +116,9 @@ TEST_P(LossConformanceTest, GradientThroughDistanceMatrix) {
   }
   if (!parameters.empty()) {
     const Variable fixed(embeddings.value());
-    EXPECT_TRUE(CheckGradients(
-        [&](const std::vector<Variable>&) { return Compute(*loss, fixed, tuples); }, parameters,
-        options))
+    EXPECT_TRUE(
+        CheckGradients([&](const std::vector<Variable>&) { return Compute(*loss, fixed, tuples); },
+                       parameters, options))
         << "gradient of the loss's own parameters";
   }
 }

@@ -14,10 +14,10 @@
 #include "benchmark/benchmark.h"
 #include "experiments/benchmarks/small_cnn.h"
 #include "framework/ops/ops.h"
-#include "plugins/optimizers/adam/adam.h"
-#include "plugins/optimizers/sgd/sgd.h"
 #include "framework/tensor/dnnl_context.h"
 #include "plugins/encoders/transformer/transformer_encoder.h"
+#include "plugins/optimizers/adam/adam.h"
+#include "plugins/optimizers/sgd/sgd.h"
 
 namespace siamese {
 namespace {
@@ -65,15 +65,15 @@ void BM_MatMul(benchmark::State& state) {
   Variable a(Random({n, n}, 1)), b(Random({n, n}, 2));
   NoGradScope no_grad;
   for (auto _ : state) benchmark::DoNotOptimize(MatMul(a, b).value().raw());
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * n * n,
-                                                 benchmark::Counter::kIsIterationInvariantRate,
-                                                 benchmark::Counter::kIs1000);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      2.0 * n * n * n, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }
 BENCHMARK(BM_MatMul)->Arg(384)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Layer norm over d_model 128 for 256 sequences of 64 tokens (the transformer workload).
 void BM_LayerNormForwardBackward(benchmark::State& state) {
-  Variable x(Random({256 * 64, 128}, 1), true), g(Random({128}, 2), true), b(Random({128}, 3), true);
+  Variable x(Random({256 * 64, 128}, 1), true), g(Random({128}, 2), true),
+      b(Random({128}, 3), true);
   Tensor dy = Random({256 * 64, 128}, 4);
   for (auto _ : state) {
     x.ZeroGrad();
@@ -94,7 +94,8 @@ void BM_CnnTripletTrainStep(benchmark::State& state) {
   options.learning_rate = 0.01f;
   options.momentum = 0.9f;
   std::vector<std::pair<std::string, Variable>> named;
-  for (const Variable& p : model.Parameters()) named.emplace_back("p" + std::to_string(named.size()), p);
+  for (const Variable& p : model.Parameters())
+    named.emplace_back("p" + std::to_string(named.size()), p);
   Sgd sgd(named, options);
   auto step = [&] {
     sgd.ZeroGrad();

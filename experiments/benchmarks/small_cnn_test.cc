@@ -1,9 +1,9 @@
 #include "experiments/benchmarks/small_cnn.h"
 
 #include "framework/autograd/gradient_check.h"
-#include "plugins/optimizers/sgd/sgd.h"
 #include "framework/tensor/dnnl_context.h"
 #include "gtest/gtest.h"
+#include "plugins/optimizers/sgd/sgd.h"
 
 namespace siamese {
 namespace {
@@ -24,7 +24,8 @@ TEST(SmallCnnTest, TrainingStepLowersLossAndSteadyStateCreatesNoPrimitive) {
   SmallCnn model(0);
   Variable images(RandomTensor({48, 1, 28, 28}, 1));
   std::vector<std::pair<std::string, Variable>> named;
-  for (const Variable& p : model.Parameters()) named.emplace_back("p" + std::to_string(named.size()), p);
+  for (const Variable& p : model.Parameters())
+    named.emplace_back("p" + std::to_string(named.size()), p);
   SgdOptions options;
   options.learning_rate = 0.05f;
   options.momentum = 0.9f;

@@ -141,12 +141,15 @@ TEST(AblateTest, FailedRunIsReportedWithItsCell) {
   const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/failing";
   ASSERT_EQ(system(("mkdir -p " + dir + "/configs " + dir + "/ablations").c_str()), 0);
   // No data files: every run fails when it loads the dataset.
-  ASSERT_TRUE(WriteFileAtomically(dir + "/configs/base.pbtxt", testing_train::TinyExperiment(dir, "x")).ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(dir + "/configs/base.pbtxt", testing_train::TinyExperiment(dir, "x"))
+          .ok());
   const std::string path = dir + "/ablations/f.pbtxt";
   ASSERT_TRUE(WriteFileAtomically(path, absl::StrCat(R"(base: "../configs/base.pbtxt"
 seeds: 4
 axis { name: "miner" value { label: "all" override: 'miner { name: "all" }' } }
-output_dir: ")", dir, "/out\"\n"))
+output_dir: ")",
+                                                     dir, "/out\"\n"))
                   .ok());
   auto plan = PlanAblation(path);
   ASSERT_TRUE(plan.ok()) << plan.status();
@@ -156,7 +159,8 @@ output_dir: ")", dir, "/out\"\n"))
   auto stats = RunAblation(*plan, options);
   const std::string err = ::testing::internal::GetCapturedStderr();
   ASSERT_FALSE(stats.ok());
-  EXPECT_NE(stats.status().message().find("1 of 1 runs failed"), std::string::npos) << stats.status();
+  EXPECT_NE(stats.status().message().find("1 of 1 runs failed"), std::string::npos)
+      << stats.status();
   EXPECT_NE(err.find("[ablate] FAILED cell \"miner=all\" seed 4"), std::string::npos) << err;
   EXPECT_NE(err.find("exit status 1"), std::string::npos) << err;
 }

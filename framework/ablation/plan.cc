@@ -24,7 +24,8 @@ class FirstError : public google::protobuf::io::ErrorCollector {
   explicit FirstError(std::string prefix) : prefix_(std::move(prefix)) {}
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
-    if (first_.empty()) first_ = absl::StrCat(prefix_, ":", line + 1, ":", column + 1, ": ", message);
+    if (first_.empty())
+      first_ = absl::StrCat(prefix_, ":", line + 1, ":", column + 1, ": ", message);
   }
   void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
   const std::string& first() const { return first_; }
@@ -93,7 +94,8 @@ absl::Status Validate(const Ablation& a, const Locator& where) {
         where("mode"), "mode: must be \"grid\" or \"one_at_a_time\", got \"", a.mode(), "\""));
   }
   if (a.seeds_size() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(where("seeds"), "seeds: at least one seed is required"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where("seeds"), "seeds: at least one seed is required"));
   }
   for (int i = 0; i < a.seeds_size(); ++i) {
     for (int j = 0; j < i; ++j) {
@@ -110,7 +112,8 @@ absl::Status Validate(const Ablation& a, const Locator& where) {
   for (int i = 0; i < a.axis_size(); ++i) {
     const AblationAxis& axis = a.axis(i);
     if (axis.name().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(where("axis", i), "axis ", i + 1, ": name is required"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where("axis", i), "axis ", i + 1, ": name is required"));
     }
     for (int j = 0; j < i; ++j) {
       if (a.axis(j).name() == axis.name()) {
@@ -119,8 +122,8 @@ absl::Status Validate(const Ablation& a, const Locator& where) {
       }
     }
     if (axis.value_size() == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where("name", i), "axis \"", axis.name(), "\": at least one value is required"));
+      return absl::InvalidArgumentError(absl::StrCat(where("name", i), "axis \"", axis.name(),
+                                                     "\": at least one value is required"));
     }
     for (int v = 0; v < axis.value_size(); ++v) {
       const std::string& label = axis.value(v).label();
@@ -130,8 +133,9 @@ absl::Status Validate(const Ablation& a, const Locator& where) {
       }
       for (int w = 0; w < v; ++w) {
         if (axis.value(w).label() == label) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              where("label", i, v), "axis \"", axis.name(), "\": label \"", label, "\" appears twice"));
+          return absl::InvalidArgumentError(absl::StrCat(where("label", i, v), "axis \"",
+                                                         axis.name(), "\": label \"", label,
+                                                         "\" appears twice"));
         }
       }
     }
@@ -202,7 +206,8 @@ absl::StatusOr<AblationPlan> PlanAblation(const std::string& path, int jobs,
 
   plan.name = a.name().empty() ? Stem(path) : a.name();
   if (a.base().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": base: the base experiment file is required"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": base: the base experiment file is required"));
   }
   plan.base_path = a.base().front() == '/' ? a.base() : Folder(path) + a.base();
   auto output_dir = ResolveUserPath(a.output_dir());
@@ -230,9 +235,10 @@ absl::StatusOr<AblationPlan> PlanAblation(const std::string& path, int jobs,
       // Each override alone against the base, so that an error names it.
       auto alone = ExperimentFile::Parse(plan.base_path, *base_text, {value.override()});
       if (!alone.ok()) {
-        return absl::Status(alone.status().code(),
-                            absl::StrCat(where("override", k, idx[k]), "axis \"", a.axis(k).name(),
-                                         "\", value \"", value.label(), "\": ", alone.status().message()));
+        return absl::Status(
+            alone.status().code(),
+            absl::StrCat(where("override", k, idx[k]), "axis \"", a.axis(k).name(), "\", value \"",
+                         value.label(), "\": ", alone.status().message()));
       }
     }
     cell.label = words.empty() ? "base" : absl::StrJoin(words, " ");
@@ -242,8 +248,8 @@ absl::StatusOr<AblationPlan> PlanAblation(const std::string& path, int jobs,
       o.push_back(absl::StrCat("seed: ", seed));
       auto first = ExperimentFile::Parse(plan.base_path, *base_text, o);
       if (!first.ok()) {
-        return absl::Status(first.status().code(),
-                            absl::StrCat(path, ": cell \"", cell.label, "\": ", first.status().message()));
+        return absl::Status(first.status().code(), absl::StrCat(path, ": cell \"", cell.label,
+                                                                "\": ", first.status().message()));
       }
       const int threads = std::max(1, (*first)->config().threads() / jobs);
       o.push_back(absl::StrCat("threads: ", threads));

@@ -55,12 +55,12 @@ struct PlannedRun {
 };
 
 struct AblationPlan {
-  Ablation ablation;        // as parsed, with overrides merged
-  std::string name;         // ablation.name() or the file's stem
-  std::string base_path;    // the base experiment file, resolved
-  std::string dir;          // <output_dir>/<name>
-  std::vector<Cell> cells;  // runs empty
-  std::vector<PlannedRun> runs;  // cell-major, seeds in file order
+  Ablation ablation;                 // as parsed, with overrides merged
+  std::string name;                  // ablation.name() or the file's stem
+  std::string base_path;             // the base experiment file, resolved
+  std::string dir;                   // <output_dir>/<name>
+  std::vector<Cell> cells;           // runs empty
+  std::vector<PlannedRun> runs;      // cell-major, seeds in file order
   std::vector<std::string> metrics;  // ablation.metrics() or the defaults
 };
 

@@ -33,9 +33,10 @@ class PlanTest : public ::testing::Test {
   // Writes an ablation file with `body` after name/base/output_dir lines.
   std::string Write(const std::string& body) {
     const std::string path = dir_ + "/ablations/a.pbtxt";
-    EXPECT_TRUE(WriteFileAtomically(path, absl::StrCat("name: \"a\"\nbase: \"../configs/base.pbtxt\"\n",
-                                                       "output_dir: \"", dir_, "/out\"\n", body))
-                    .ok());
+    EXPECT_TRUE(
+        WriteFileAtomically(path, absl::StrCat("name: \"a\"\nbase: \"../configs/base.pbtxt\"\n",
+                                               "output_dir: \"", dir_, "/out\"\n", body))
+            .ok());
     return path;
   }
 
@@ -60,8 +61,9 @@ TEST_F(PlanTest, GridIsTheCartesianProductInAxisOrder) {
   auto plan = PlanAblation(Write(kTwoAxes));
   ASSERT_TRUE(plan.ok()) << plan.status();
   ASSERT_EQ(plan->cells.size(), 6u);
-  const char* labels[] = {"loss=m1 miner=semi_hard", "loss=m1 miner=all", "loss=m1 miner=batch_hard",
-                          "loss=m5 miner=semi_hard", "loss=m5 miner=all", "loss=m5 miner=batch_hard"};
+  const char* labels[] = {"loss=m1 miner=semi_hard",  "loss=m1 miner=all",
+                          "loss=m1 miner=batch_hard", "loss=m5 miner=semi_hard",
+                          "loss=m5 miner=all",        "loss=m5 miner=batch_hard"};
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(plan->cells[i].label, labels[i]);
     EXPECT_EQ(plan->cells[i].is_base, i == 0);
@@ -125,10 +127,11 @@ TEST_F(PlanTest, HashDependsOnConfigSeedAndThreadsOnly) {
     EXPECT_EQ(a->runs[i].hash, b->runs[i].hash);  // stable
     hashes.insert(a->runs[i].hash);
   }
-  EXPECT_EQ(hashes.size(), a->runs.size());  // a different seed or cell: a different folder
+  EXPECT_EQ(hashes.size(), a->runs.size());     // a different seed or cell: a different folder
   EXPECT_NE(a->runs[0].hash, a->runs[1].hash);  // same cell, seeds 1 and 2
   // Where the ablation is written and what it is called do not count.
-  auto moved = PlanAblation(path, 1, {absl::StrCat("output_dir: \"", dir_, "/elsewhere\" name: \"b\"")});
+  auto moved =
+      PlanAblation(path, 1, {absl::StrCat("output_dir: \"", dir_, "/elsewhere\" name: \"b\"")});
   ASSERT_TRUE(moved.ok()) << moved.status();
   EXPECT_EQ(moved->dir, dir_ + "/elsewhere/b");
   EXPECT_EQ(moved->runs[3].hash, a->runs[3].hash);
@@ -166,7 +169,8 @@ axis {
 )"));
   ASSERT_FALSE(plan.ok());
   const std::string m(plan.status().message());
-  EXPECT_NE(m.find(dir_ + "/ablations/a.pbtxt:8:25: axis \"miner\", value \"typo\": override 1"), std::string::npos)
+  EXPECT_NE(m.find(dir_ + "/ablations/a.pbtxt:8:25: axis \"miner\", value \"typo\": override 1"),
+            std::string::npos)
       << m;
   EXPECT_NE(m.find("has no field named \"nmae\""), std::string::npos) << m;
 
@@ -185,11 +189,15 @@ TEST_F(PlanTest, ValidationErrors) {
   struct Case {
     std::string body, error;
   } cases[] = {
-      {"axis { name: \"x\" value { label: \"a\" } }\n", "a.pbtxt: seeds: at least one seed is required"},
-      {"seeds: 1\naxis { name: \"x\" }\n", "a.pbtxt:5:8: axis \"x\": at least one value is required"},
-      {"seeds: 1\nmode: \"random\"\n", "a.pbtxt:5:1: mode: must be \"grid\" or \"one_at_a_time\", got \"random\""},
+      {"axis { name: \"x\" value { label: \"a\" } }\n",
+       "a.pbtxt: seeds: at least one seed is required"},
+      {"seeds: 1\naxis { name: \"x\" }\n",
+       "a.pbtxt:5:8: axis \"x\": at least one value is required"},
+      {"seeds: 1\nmode: \"random\"\n",
+       "a.pbtxt:5:1: mode: must be \"grid\" or \"one_at_a_time\", got \"random\""},
       {"seeds: [1, 1]\n", "seeds: seed 1 appears twice"},
-      {"seeds: 1\nbogus: 2\n", "a.pbtxt:5:6: Message type \"siamese.Ablation\" has no field named \"bogus\"."},
+      {"seeds: 1\nbogus: 2\n",
+       "a.pbtxt:5:6: Message type \"siamese.Ablation\" has no field named \"bogus\"."},
       {"seeds: 1\naxis { name: \"x\" value { label: \"a\" } value { label: \"b\" } }\n",
        "cells \"x=a\" and \"x=b\" resolve to the same experiment"},
   };

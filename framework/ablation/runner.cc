@@ -32,7 +32,8 @@ std::string Duration(double seconds) {
 }
 
 std::string Describe(const AblationPlan& plan, const PlannedRun& run) {
-  return absl::StrCat("cell \"", plan.cells[run.cell].label, "\" seed ", run.seed, " (", run.run_dir, ")");
+  return absl::StrCat("cell \"", plan.cells[run.cell].label, "\" seed ", run.seed, " (",
+                      run.run_dir, ")");
 }
 
 std::string ExitStatus(int status) {
@@ -80,7 +81,8 @@ absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOp
     }
   }
   if (options.verbose && stats.skipped > 0) {
-    std::fprintf(stderr, "[ablate] %d of %zu runs already finished\n", stats.skipped, plan.runs.size());
+    std::fprintf(stderr, "[ablate] %d of %zu runs already finished\n", stats.skipped,
+                 plan.runs.size());
   }
   const int jobs = std::max(1, options.jobs);
   std::map<pid_t, std::pair<int, Clock::time_point>> running;
@@ -96,8 +98,8 @@ absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOp
       const double mean = finished_seconds / finished_count;
       eta = Duration(mean * static_cast<double>(left + running.size()) / jobs);
     }
-    std::fprintf(stderr, "[ablate] done %d / running %zu / left %zu, ETA %s\n", done, running.size(),
-                 left, eta.c_str());
+    std::fprintf(stderr, "[ablate] done %d / running %zu / left %zu, ETA %s\n", done,
+                 running.size(), left, eta.c_str());
   };
   progress();
   while (next < todo.size() || !running.empty()) {
@@ -138,7 +140,8 @@ absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOp
   return stats;
 }
 
-absl::StatusOr<int> CheckAblation(const AblationPlan& plan, int count, const RunnerOptions& options) {
+absl::StatusOr<int> CheckAblation(const AblationPlan& plan, int count,
+                                  const RunnerOptions& options) {
   std::vector<int> finished;
   for (size_t i = 0; i < plan.runs.size(); ++i) {
     if (RunFinished(plan.runs[i].run_dir)) finished.push_back(static_cast<int>(i));
@@ -156,29 +159,32 @@ absl::StatusOr<int> CheckAblation(const AblationPlan& plan, int count, const Run
     o.push_back(absl::StrCat("output_dir: \"", tmp, "\""));
     auto file = ExperimentFile::Load(plan.base_path, o);
     if (!file.ok()) return file.status();
-    if (options.verbose) std::fprintf(stderr, "[ablate] check: re-running %s\n", Describe(plan, run).c_str());
+    if (options.verbose)
+      std::fprintf(stderr, "[ablate] check: re-running %s\n", Describe(plan, run).c_str());
     auto pid = Spawn(**file, options);
     if (!pid.ok()) return pid.status();
     int status = 0;
     while (waitpid(*pid, &status, 0) < 0) {
-      if (errno != EINTR) return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
+      if (errno != EINTR)
+        return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
     }
     const std::string again_path = absl::StrCat(tmp, "/", run.hash, "/results.json");
     if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-      return absl::InternalError(absl::StrCat("check: re-running ", Describe(plan, run),
-                                              " failed: ", ExitStatus(status)));
+      return absl::InternalError(
+          absl::StrCat("check: re-running ", Describe(plan, run), " failed: ", ExitStatus(status)));
     }
     auto stored = ReadFile(run.run_dir + "/results.json");
     if (!stored.ok()) return stored.status();
     auto again = ReadFile(again_path);
     if (!again.ok()) return again.status();
     if (*stored == *again) {
-      std::fprintf(stderr, "[ablate] check: %s: results.json identical\n", Describe(plan, run).c_str());
+      std::fprintf(stderr, "[ablate] check: %s: results.json identical\n",
+                   Describe(plan, run).c_str());
     } else {
       ++mismatches;
-      std::fprintf(stderr,
-                   "[ablate] check: MISMATCH %s\n  stored:  %s  from scratch (%s): %s",
-                   Describe(plan, run).c_str(), stored->c_str(), again_path.c_str(), again->c_str());
+      std::fprintf(stderr, "[ablate] check: MISMATCH %s\n  stored:  %s  from scratch (%s): %s",
+                   Describe(plan, run).c_str(), stored->c_str(), again_path.c_str(),
+                   again->c_str());
     }
   }
   if (mismatches == 0) std::filesystem::remove_all(tmp, ec);

@@ -36,9 +36,9 @@ struct RunnerOptions {
 };
 
 struct RunnerStats {
-  int skipped = 0;   // already finished
-  int ran = 0;       // run and finished now
-  int failed = 0;    // child exited non-zero or was killed
+  int skipped = 0;  // already finished
+  int ran = 0;      // run and finished now
+  int failed = 0;   // child exited non-zero or was killed
 };
 
 // True when run_dir/results.json exists and parses.
@@ -55,7 +55,8 @@ absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOp
 // results.json with the stored one byte for byte. Prints each comparison;
 // returns the number of mismatches (and removes the temporary folders when
 // there are none). Error when a re-run fails.
-absl::StatusOr<int> CheckAblation(const AblationPlan& plan, int count, const RunnerOptions& options);
+absl::StatusOr<int> CheckAblation(const AblationPlan& plan, int count,
+                                  const RunnerOptions& options);
 
 // The plan's cells with their finished runs (metrics from results.json,
 // train_seconds from timing.json). Error when a run is not finished.

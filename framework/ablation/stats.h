@@ -21,9 +21,9 @@ double StudentT975(int df);
 // Mean, spread and 95% CI of a sample of size n.
 struct Estimate {
   int n = 0;
-  double mean = 0;     // NaN when n == 0.
-  double sd = 0;       // Sample standard deviation (divisor n - 1); NaN when n < 2.
-  double ci_low = 0;   // mean -/+ StudentT975(n - 1) * sd / sqrt(n); NaN when n < 2.
+  double mean = 0;    // NaN when n == 0.
+  double sd = 0;      // Sample standard deviation (divisor n - 1); NaN when n < 2.
+  double ci_low = 0;  // mean -/+ StudentT975(n - 1) * sd / sqrt(n); NaN when n < 2.
   double ci_high = 0;
   bool has_mean() const { return n >= 1; }
   bool has_ci() const { return n >= 2; }

@@ -63,14 +63,30 @@ std::vector<size_t> BestCells(const std::vector<Cell>& cells, const std::string&
   return best;
 }
 
+std::vector<std::string> MetricsWithBaseline(const std::vector<Cell>& cells,
+                                             const std::vector<std::string>& metrics) {
+  std::vector<std::string> out;
+  for (const std::string& m : metrics) {
+    bool found = false;
+    for (const Cell& c : cells) {
+      for (const CellRun& r : c.runs) found |= r.metrics.count("untrained_" + m) > 0;
+    }
+    if (found) out.push_back(m);
+  }
+  return out;
+}
+
+Estimate GainOverUntrained(const Cell& cell, const std::string& metric) {
+  return PairedDifference(MetricBySeed(cell, "untrained_" + metric), MetricBySeed(cell, metric));
+}
+
 std::string FormatMeanSdCi(const Estimate& e) {
-  return absl::StrCat(FormatNumber(e.mean), " ± ", FormatNumber(e.sd), " [",
-                      FormatNumber(e.ci_low), ", ", FormatNumber(e.ci_high), "]");
+  return absl::StrCat(FormatNumber(e.mean), " ± ", FormatNumber(e.sd), " [", FormatNumber(e.ci_low),
+                      ", ", FormatNumber(e.ci_high), "]");
 }
 
 std::string FormatDifference(const Estimate& d) {
-  const std::string mean =
-      std::isnan(d.mean) ? "n/a" : absl::StrFormat("%+.4f", d.mean);
+  const std::string mean = std::isnan(d.mean) ? "n/a" : absl::StrFormat("%+.4f", d.mean);
   return absl::StrCat(mean, " [", FormatNumber(d.ci_low), ", ", FormatNumber(d.ci_high),
                       "] (n=", d.n, ")");
 }
@@ -114,11 +130,18 @@ std::string Csv(const std::vector<Cell>& cells, const std::vector<std::string>& 
   for (const std::string& a : axes) header.push_back(CsvField(a));
   header.push_back("n_seeds");
   for (const std::string& m : metrics) {
-    for (const char* s : {"_mean", "_sd", "_ci95_low", "_ci95_high"}) header.push_back(CsvField(m + s));
+    for (const char* s : {"_mean", "_sd", "_ci95_low", "_ci95_high"})
+      header.push_back(CsvField(m + s));
   }
   header.push_back("train_seconds_mean");
   for (const std::string& m : metrics) {
     for (const char* s : {"_diff_mean", "_diff_ci_low", "_diff_ci_high"}) {
+      header.push_back(CsvField(m + s));
+    }
+  }
+  const std::vector<std::string> baselined = MetricsWithBaseline(cells, metrics);
+  for (const std::string& m : baselined) {
+    for (const char* s : {"_untrained_mean", "_gain_mean", "_gain_ci_low", "_gain_ci_high"}) {
       header.push_back(CsvField(m + s));
     }
   }
@@ -137,6 +160,12 @@ std::string Csv(const std::vector<Cell>& cells, const std::vector<std::string>& 
       d.mean = d.ci_low = d.ci_high = std::nan("");
       if (base != nullptr) d = PairedDifference(MetricBySeed(*base, m), MetricBySeed(c, m));
       for (double v : {d.mean, d.ci_low, d.ci_high}) row.push_back(CsvNumber(v));
+    }
+    for (const std::string& m : baselined) {
+      const Estimate g = GainOverUntrained(c, m);
+      for (double v : {CellEstimate(c, "untrained_" + m).mean, g.mean, g.ci_low, g.ci_high}) {
+        row.push_back(CsvNumber(v));
+      }
     }
     out += absl::StrJoin(row, ",") + "\n";
   }
@@ -172,6 +201,29 @@ std::string Markdown(const std::string& title, const std::vector<Cell>& cells,
     absl::StrAppend(&md, " ", absl::StrFormat("%.1f", CellEstimate(c, "train_seconds").mean),
                     " |\n");
   }
+  const std::vector<std::string> baselined = MetricsWithBaseline(cells, metrics);
+  if (!baselined.empty()) {
+    absl::StrAppend(&md,
+                    "\n## Against the untrained encoder\n\n"
+                    "Every run also evaluates its encoder at initialization on the same test "
+                    "split. Each entry: the untrained encoder's mean; then the gain of training, "
+                    "mean of (trained - untrained) over seeds [95% t confidence interval] (n). A "
+                    "gain whose interval lies below 0 is a recipe that makes the model worse "
+                    "than its starting point.\n\n| cell |");
+    for (const std::string& m : baselined)
+      absl::StrAppend(&md, " ", MdCell(m), " untrained → gain |");
+    absl::StrAppend(&md, "\n|---|");
+    for (size_t i = 0; i < baselined.size(); ++i) absl::StrAppend(&md, "---|");
+    absl::StrAppend(&md, "\n");
+    for (const Cell& c : cells) {
+      absl::StrAppend(&md, "| ", MdCell(c.label), c.is_base ? " (base)" : "", " |");
+      for (const std::string& m : baselined) {
+        absl::StrAppend(&md, " ", FormatNumber(CellEstimate(c, "untrained_" + m).mean), " → ",
+                        FormatDifference(GainOverUntrained(c, m)), " |");
+      }
+      absl::StrAppend(&md, "\n");
+    }
+  }
   absl::StrAppend(&md, "\n## Paired differences vs the base cell\n\n");
   if (base == nullptr) return md + "No base cell: no paired differences.\n";
   absl::StrAppend(&md, "Base cell: ", MdCell(base->label),
@@ -187,9 +239,9 @@ std::string Markdown(const std::string& title, const std::vector<Cell>& cells,
     if (&c == base) continue;
     absl::StrAppend(&md, "| ", MdCell(c.label), " |");
     for (const std::string& m : metrics) {
-      absl::StrAppend(&md, " ",
-                      FormatDifference(PairedDifference(MetricBySeed(*base, m), MetricBySeed(c, m))),
-                      " |");
+      absl::StrAppend(
+          &md, " ", FormatDifference(PairedDifference(MetricBySeed(*base, m), MetricBySeed(c, m))),
+          " |");
     }
     absl::StrAppend(&md, "\n");
   }

@@ -26,7 +26,7 @@ struct CellRun {
 struct Cell {
   std::string label;  // e.g. "loss=triplet miner=semi_hard"
   std::vector<std::pair<std::string, std::string>> axis_values;  // (axis, value label)
-  bool is_base = false;    // the base cell (every axis at its first value)
+  bool is_base = false;       // the base cell (every axis at its first value)
   std::vector<CellRun> runs;  // one per seed
 };
 
@@ -51,6 +51,15 @@ const Cell* FindBaseCell(const std::vector<Cell>& cells);
 // Indices of the cells whose mean of `metric` is the best (ties: all);
 // empty when no cell reports the metric.
 std::vector<size_t> BestCells(const std::vector<Cell>& cells, const std::string& metric);
+
+// The listed metrics whose untrained-encoder value ("untrained_<metric>",
+// results.json's "untrained") some run reports, in the given order.
+std::vector<std::string> MetricsWithBaseline(const std::vector<Cell>& cells,
+                                             const std::vector<std::string>& metrics);
+
+// Per seed, the cell's `metric` minus its untrained encoder's, summarized
+// with PairedDifference: the gain of training over the starting point.
+Estimate GainOverUntrained(const Cell& cell, const std::string& metric);
 
 // "0.8123 ± 0.0100 [0.7875, 0.8371]"; "n/a" parts where undefined.
 std::string FormatMeanSdCi(const Estimate& e);

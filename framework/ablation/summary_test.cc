@@ -20,10 +20,14 @@ CellRun MakeRun(uint64_t seed, double p1, double eer, double seconds) {
 }
 
 std::vector<Cell> TwoCells() {
-  Cell base{"loss=contrastive", {{"loss", "contrastive"}}, true,
+  Cell base{"loss=contrastive",
+            {{"loss", "contrastive"}},
+            true,
             {MakeRun(1, 0.80, 0.20, 10), MakeRun(2, 0.70, 0.30, 12), MakeRun(3, 0.90, 0.10, 14),
              MakeRun(9, 0.50, 0.40, 16)}};
-  Cell other{"loss=triplet, m|x", {{"loss", "triplet, m|x"}}, false,
+  Cell other{"loss=triplet, m|x",
+             {{"loss", "triplet, m|x"}},
+             false,
              {MakeRun(3, 0.96, 0.25, 20), MakeRun(1, 0.85, 0.35, 20), MakeRun(2, 0.72, 0.15, 20),
               MakeRun(7, 0.99, 0.45, 20)}};
   return {base, other};
@@ -64,7 +68,8 @@ TEST(SummaryTest, WritesCsvAndMarkdown) {
   // half-width 4.302653 * 0.1 = 0.4302653.
   EXPECT_TRUE(absl::StartsWith(lines[2], "\"loss=triplet, m|x\",\"triplet, m|x\",4,0.88,"))
       << lines[2];
-  EXPECT_TRUE(absl::EndsWith(lines[2], ",20,0.0433333,-0.00837812,0.0950448,0.05,-0.380265,0.480265"))
+  EXPECT_TRUE(
+      absl::EndsWith(lines[2], ",20,0.0433333,-0.00837812,0.0950448,0.05,-0.380265,0.480265"))
       << lines[2];
   EXPECT_TRUE(absl::StartsWith(lines[1], "loss=contrastive,contrastive,4,0.725,")) << lines[1];
 
@@ -89,6 +94,29 @@ TEST(SummaryTest, SingleSeedPrintsNotAvailable) {
   auto csv = ReadFile(dir + "/summary.csv");
   ASSERT_TRUE(csv.ok());
   EXPECT_TRUE(absl::StrContains(*csv, "a,a,1,0.5,n/a,n/a,n/a,1,0,n/a,n/a")) << *csv;
+}
+
+TEST(SummaryTest, GainOverTheUntrainedEncoderIsPairedBySeed) {
+  std::vector<Cell> cells = TwoCells();
+  // Untrained P@1 0.5 in every run of the base cell: the gain per seed is
+  // 0.30, 0.20, 0.40, 0.00 -> mean 0.225.
+  for (CellRun& r : cells[0].runs) r.metrics["untrained_precision_at_1"] = 0.5;
+  EXPECT_EQ(MetricsWithBaseline(cells, {"eer", "precision_at_1"}),
+            std::vector<std::string>{"precision_at_1"});
+  const Estimate g = GainOverUntrained(cells[0], "precision_at_1");
+  EXPECT_EQ(g.n, 4);
+  EXPECT_NEAR(g.mean, 0.225, 1e-12);
+  // The other cell has no baseline: no pairs.
+  EXPECT_EQ(GainOverUntrained(cells[1], "precision_at_1").n, 0);
+  const std::string dir = ::testing::TempDir();
+  ASSERT_TRUE(WriteSummary(dir, "t", cells, {"precision_at_1", "eer"}).ok());
+  auto md = ReadFile(dir + "/summary.md");
+  ASSERT_TRUE(md.ok());
+  EXPECT_TRUE(absl::StrContains(*md, "## Against the untrained encoder")) << *md;
+  EXPECT_TRUE(absl::StrContains(*md, "| 0.5000 → +0.2250 [")) << *md;
+  auto csv = ReadFile(dir + "/summary.csv");
+  ASSERT_TRUE(csv.ok());
+  EXPECT_TRUE(absl::StrContains(*csv, "precision_at_1_gain_mean")) << *csv;
 }
 
 }  // namespace

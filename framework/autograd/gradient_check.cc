@@ -85,8 +85,8 @@ Tensor RandomTensor(const Shape& shape, uint64_t seed, float lo, float hi) {
 ::testing::AssertionResult TensorsNear(const Tensor& actual, const Tensor& expected, float atol,
                                        float rtol) {
   if (actual.shape() != expected.shape()) {
-    return ::testing::AssertionFailure() << "shape " << actual.ShapeString() << " vs expected "
-                                         << expected.ShapeString();
+    return ::testing::AssertionFailure()
+           << "shape " << actual.ShapeString() << " vs expected " << expected.ShapeString();
   }
   Tensor a = actual.ToPlain(), e = expected.ToPlain();
   int bad = 0;

@@ -22,11 +22,11 @@
 namespace siamese {
 
 struct GradCheckOptions {
-  float eps = 1e-2f;    // central-difference step
-  float atol = 2e-3f;   // absolute tolerance
-  float rtol = 2e-2f;   // relative tolerance
-  uint64_t seed = 7;    // for the output weights W
-  int max_reported = 5; // mismatching elements listed in the failure
+  float eps = 1e-2f;     // central-difference step
+  float atol = 2e-3f;    // absolute tolerance
+  float rtol = 2e-2f;    // relative tolerance
+  uint64_t seed = 7;     // for the output weights W
+  int max_reported = 5;  // mismatching elements listed in the failure
 };
 
 using VariableFn = std::function<Variable(const std::vector<Variable>&)>;

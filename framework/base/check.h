@@ -30,10 +30,9 @@ struct Voidify {
 }  // namespace internal
 }  // namespace siamese
 
-#define SIAMESE_CHECK(cond)                                       \
-  (cond) ? (void)0                                                \
-         : ::siamese::internal::Voidify() &                       \
-               ::siamese::internal::FatalMessage(__FILE__, __LINE__, #cond) \
-                   .stream()
+#define SIAMESE_CHECK(cond)                 \
+  (cond) ? (void)0                          \
+         : ::siamese::internal::Voidify() & \
+               ::siamese::internal::FatalMessage(__FILE__, __LINE__, #cond).stream()
 
 #endif  // SIAMESE_FRAMEWORK_BASE_CHECK_H_

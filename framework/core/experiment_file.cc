@@ -58,7 +58,8 @@ const FieldDescriptor* FindField(const Message& m, const std::string& name) {
   if (!name.empty() && name.front() == '[') {
     std::string full = name.substr(1, name.size() - 2);
     const FieldDescriptor* f = d->file()->pool()->FindExtensionByName(full);
-    if (f == nullptr) f = google::protobuf::DescriptorPool::generated_pool()->FindExtensionByName(full);
+    if (f == nullptr)
+      f = google::protobuf::DescriptorPool::generated_pool()->FindExtensionByName(full);
     return f;
   }
   return d->FindFieldByName(name);
@@ -105,9 +106,9 @@ void MergeOverride(const Message& from, Message* to) {
       rt->ClearField(to, f);
       for (int i = 0; i < rf->FieldSize(from, f); ++i) {
         switch (f->cpp_type()) {
-#define SIAMESE_COPY_REPEATED(CPPTYPE, Type)                          \
-  case FieldDescriptor::CPPTYPE:                                      \
-    rt->Add##Type(to, f, rf->GetRepeated##Type(from, f, i));          \
+#define SIAMESE_COPY_REPEATED(CPPTYPE, Type)                 \
+  case FieldDescriptor::CPPTYPE:                             \
+    rt->Add##Type(to, f, rf->GetRepeated##Type(from, f, i)); \
     break;
           SIAMESE_COPY_REPEATED(CPPTYPE_INT32, Int32)
           SIAMESE_COPY_REPEATED(CPPTYPE_INT64, Int64)
@@ -128,9 +129,9 @@ void MergeOverride(const Message& from, Message* to) {
       MergeOverride(rf->GetMessage(from, f), rt->MutableMessage(to, f));
     } else {
       switch (f->cpp_type()) {
-#define SIAMESE_COPY_SINGLE(CPPTYPE, Type)              \
-  case FieldDescriptor::CPPTYPE:                        \
-    rt->Set##Type(to, f, rf->Get##Type(from, f));       \
+#define SIAMESE_COPY_SINGLE(CPPTYPE, Type)        \
+  case FieldDescriptor::CPPTYPE:                  \
+    rt->Set##Type(to, f, rf->Get##Type(from, f)); \
     break;
         SIAMESE_COPY_SINGLE(CPPTYPE_INT32, Int32)
         SIAMESE_COPY_SINGLE(CPPTYPE_INT64, Int64)
@@ -172,7 +173,8 @@ absl::StatusOr<std::unique_ptr<ExperimentFile>> ExperimentFile::Parse(
     }
   }
   for (size_t i = 0; i < overrides.size(); ++i) {
-    CollectErrors errors(absl::StrCat("override ", i + 1, " (\"", overrides[i], "\")"), overrides[i]);
+    CollectErrors errors(absl::StrCat("override ", i + 1, " (\"", overrides[i], "\")"),
+                         overrides[i]);
     TextFormat::Parser parser;
     parser.RecordErrorsTo(&errors);
     auto tree = std::make_unique<TextFormat::ParseInfoTree>();
@@ -209,7 +211,8 @@ absl::Status ExperimentFile::Locate(const std::string& section, const absl::Stat
   if (status.ok()) return status;
   const std::string field = ErrorField(status);
   if (field.empty()) {
-    return absl::Status(status.code(), absl::StrCat(Where({section}), section, ": ", status.message()));
+    return absl::Status(status.code(),
+                        absl::StrCat(Where({section}), section, ": ", status.message()));
   }
   // The plugin's parameters are the one extension set in the section.
   const Message& root = config_;
@@ -248,8 +251,10 @@ absl::Status ExperimentFile::Validate() const {
   if (t.batch_size() < 2) {
     return Error({"training", "batch_size"}, absl::StrCat("must be >= 2, got ", t.batch_size()));
   }
-  if (t.epochs() < 0) return Error({"training", "epochs"}, absl::StrCat("must be >= 0, got ", t.epochs()));
-  if (t.steps() < 0) return Error({"training", "steps"}, absl::StrCat("must be >= 0, got ", t.steps()));
+  if (t.epochs() < 0)
+    return Error({"training", "epochs"}, absl::StrCat("must be >= 0, got ", t.epochs()));
+  if (t.steps() < 0)
+    return Error({"training", "steps"}, absl::StrCat("must be >= 0, got ", t.steps()));
   if (t.steps() == 0 && t.epochs() == 0) {
     return Error({"training", "epochs"}, "one of epochs or steps must be > 0");
   }
@@ -273,7 +278,8 @@ absl::Status ExperimentFile::Validate() const {
                  absl::StrCat("must be finite and >= 0, got ", multiplier));
   }
   const EvaluationConfig& e = c.evaluation();
-  if (e.knn_k() < 1) return Error({"evaluation", "knn_k"}, absl::StrCat("must be >= 1, got ", e.knn_k()));
+  if (e.knn_k() < 1)
+    return Error({"evaluation", "knn_k"}, absl::StrCat("must be >= 1, got ", e.knn_k()));
   if (e.verification_pairs() < 1) {
     return Error({"evaluation", "verification_pairs"},
                  absl::StrCat("must be >= 1, got ", e.verification_pairs()));

@@ -1,8 +1,8 @@
 #include "framework/core/loss.h"
 
 #include "framework/base/check.h"
-#include "framework/ops/reduce.h"
 #include "framework/ops/elementwise.h"
+#include "framework/ops/reduce.h"
 #include "framework/ops/shape_ops.h"
 
 namespace siamese {

@@ -22,8 +22,8 @@
 namespace siamese {
 
 struct LossInput {
-  Variable embeddings;  // [N, D]
-  Variable distances;   // [N, N], computed with `distance` from embeddings
+  Variable embeddings;                           // [N, D]
+  Variable distances;                            // [N, N], computed with `distance` from embeddings
   const std::vector<int64_t>* labels = nullptr;  // N class ids
   const Tuples* tuples = nullptr;                // of kind input()
   Distance distance = Distance::Euclidean();

@@ -26,8 +26,8 @@
 namespace siamese {
 
 struct MinerInput {
-  const Tensor* embeddings = nullptr;  // [N, D], plain
-  const Tensor* distances = nullptr;   // [N, N], plain, computed with `distance`
+  const Tensor* embeddings = nullptr;            // [N, D], plain
+  const Tensor* distances = nullptr;             // [N, N], plain, computed with `distance`
   const std::vector<int64_t>* labels = nullptr;  // N entries
   Distance distance = Distance::Euclidean();
   // The training step: with the plugin's seed, the only source of

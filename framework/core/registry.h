@@ -118,9 +118,8 @@ class Registry {
     config.GetReflection()->ListFields(config, &fields);
     for (const auto* f : fields) {
       if (f->is_extension() && f != it->second.info.extension) {
-        return absl::InvalidArgumentError(absl::StrCat(T::kKind, " \"", config.name(),
-                                                       "\" does not take [", f->full_name(),
-                                                       "] parameters"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            T::kKind, " \"", config.name(), "\" does not take [", f->full_name(), "] parameters"));
       }
     }
     return it->second.factory(config, context);
@@ -173,9 +172,8 @@ bool RegisterPlugin(const char* name, const Ext& extension, const char* summary,
 
 // Registers a plugin at static-initialization time. The plugin's BUILD
 // target needs alwayslink = 1 so the linker keeps it.
-#define SIAMESE_REGISTER_PLUGIN(Kind, name, extension, Params, summary, create)     \
-  static const bool SIAMESE_REGISTER_PLUGIN_CONCAT(siamese_plugin_registered_,     \
-                                                   __COUNTER__) =                  \
+#define SIAMESE_REGISTER_PLUGIN(Kind, name, extension, Params, summary, create)               \
+  static const bool SIAMESE_REGISTER_PLUGIN_CONCAT(siamese_plugin_registered_, __COUNTER__) = \
       ::siamese::internal::RegisterPlugin<Kind, Params>(name, extension, summary, create)
 
 #endif  // SIAMESE_FRAMEWORK_CORE_REGISTRY_H_

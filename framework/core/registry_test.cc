@@ -17,7 +17,8 @@ class StrideMiner : public Miner {
   explicit StrideMiner(int stride) : stride_(stride) {}
   static absl::StatusOr<std::unique_ptr<Miner>> Create(const testing::StrideMinerParams& p,
                                                        const PluginContext&) {
-    if (p.stride() < 1) return FieldError("stride", "must be >= 1, got " + std::to_string(p.stride()));
+    if (p.stride() < 1)
+      return FieldError("stride", "must be >= 1, got " + std::to_string(p.stride()));
     return std::unique_ptr<Miner>(new StrideMiner(p.stride()));
   }
   TupleKind output() const override { return TupleKind::kTriplets; }
@@ -106,10 +107,9 @@ TEST(RegistryTest, DescribeListsParametersAndDefaults) {
 }
 
 TEST(RegistryDeathTest, DuplicateNameFailsAtStartUp) {
-  EXPECT_DEATH(
-      (internal::RegisterPlugin<Miner, testing::StrideMinerParams>(
-          "test_stride", testing::stride_miner, "again", &StrideMiner::Create)),
-      "miner plugin \"test_stride\" is registered twice");
+  EXPECT_DEATH((internal::RegisterPlugin<Miner, testing::StrideMinerParams>(
+                   "test_stride", testing::stride_miner, "again", &StrideMiner::Create)),
+               "miner plugin \"test_stride\" is registered twice");
 }
 
 }  // namespace

@@ -43,10 +43,9 @@ absl::StatusOr<FewShotResult> EvaluateFewShot(const Tensor& embeddings,
                                                    labels.size(), " labels"));
   }
   if (config.ways < 1 || config.shots < 1 || config.queries_per_class < 1 || config.episodes < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("few-shot: ways, shots, queries_per_class and episodes must be >= 1, got ",
-                     config.ways, ", ", config.shots, ", ", config.queries_per_class, ", ",
-                     config.episodes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "few-shot: ways, shots, queries_per_class and episodes must be >= 1, got ", config.ways,
+        ", ", config.shots, ", ", config.queries_per_class, ", ", config.episodes));
   }
   const int64_t dim = embeddings.dim(1);
   const Tensor plain = embeddings.ToPlain();
@@ -56,7 +55,8 @@ absl::StatusOr<FewShotResult> EvaluateFewShot(const Tensor& embeddings,
   }
   const int64_t needed = config.shots + config.queries_per_class;
   std::map<int64_t, std::vector<int64_t>> by_class;
-  for (int64_t i = 0; i < static_cast<int64_t>(labels.size()); ++i) by_class[labels[i]].push_back(i);
+  for (int64_t i = 0; i < static_cast<int64_t>(labels.size()); ++i)
+    by_class[labels[i]].push_back(i);
   std::vector<std::vector<int64_t>> eligible;
   for (auto& [label, members] : by_class) {
     if (static_cast<int64_t>(members.size()) >= needed) eligible.push_back(members);

@@ -90,13 +90,14 @@ TEST(FewShotTest, ErrorsSayWhatIsMissing) {
   FewShotConfig c;  // 20-way
   auto r = EvaluateFewShot(Line(1.0f), kLabels, Distance::Euclidean(), c);
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(std::string(r.status().message()),
-              HasSubstr("20-way 1-shot episodes need 20 classes with at least 2 items; the split has 6"));
+  EXPECT_THAT(
+      std::string(r.status().message()),
+      HasSubstr("20-way 1-shot episodes need 20 classes with at least 2 items; the split has 6"));
   c.ways = 0;
-  EXPECT_THAT(std::string(EvaluateFewShot(Line(1.0f), kLabels, Distance::Euclidean(), c)
-                              .status()
-                              .message()),
-              HasSubstr("must be >= 1"));
+  EXPECT_THAT(
+      std::string(
+          EvaluateFewShot(Line(1.0f), kLabels, Distance::Euclidean(), c).status().message()),
+      HasSubstr("must be >= 1"));
   EXPECT_FALSE(EvaluateFewShot(Line(1.0f), {0, 1}, Distance::Euclidean(), FewShotConfig()).ok());
 }
 

@@ -231,8 +231,7 @@ ChunkFn BestKernel() {
 // reference j, for i < rows: squared Euclidean (for both Euclidean kinds,
 // unclamped) or cosine distance.
 void DistanceBlock(const PreparedSet& q, int64_t q_begin, int64_t rows, const PreparedSet& r,
-                   const std::vector<float>& strips, Distance kind, float* out,
-                   ChunkFn kernel) {
+                   const std::vector<float>& strips, Distance kind, float* out, ChunkFn kernel) {
   const int64_t d = q.d;
   const int64_t panels = (rows + kPanelRows - 1) / kPanelRows;
   std::vector<float> packed(panels * d * kPanelRows, 0.0f);
@@ -584,8 +583,8 @@ std::vector<std::string> AvailableDistanceKernels() {
   return names;
 }
 
-absl::StatusOr<Tensor> PairwiseDistancesWithKernel(const Tensor& a, const Tensor& b,
-                                                   Distance kind, const std::string& kernel) {
+absl::StatusOr<Tensor> PairwiseDistancesWithKernel(const Tensor& a, const Tensor& b, Distance kind,
+                                                   const std::string& kernel) {
   for (const auto& k : Kernels()) {
     if (k.first == kernel) return PairwiseDistancesImpl(a, b, kind, k.second);
   }

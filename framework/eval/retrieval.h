@@ -100,8 +100,8 @@ absl::StatusOr<Tensor> PairwiseDistances(const Tensor& a, const Tensor& b, Dista
 // results, which tests check with these.
 namespace eval_internal {
 std::vector<std::string> AvailableDistanceKernels();
-absl::StatusOr<Tensor> PairwiseDistancesWithKernel(const Tensor& a, const Tensor& b,
-                                                   Distance kind, const std::string& kernel);
+absl::StatusOr<Tensor> PairwiseDistancesWithKernel(const Tensor& a, const Tensor& b, Distance kind,
+                                                   const std::string& kernel);
 }  // namespace eval_internal
 
 }  // namespace siamese

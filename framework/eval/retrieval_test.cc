@@ -175,8 +175,7 @@ TEST(RetrievalTest, CosineAndEuclideanDifferOnUnnormalizedData) {
   Tensor r = Tensor::FromVector({2, 2}, {10, 0, 1, 1});
   EXPECT_DOUBLE_EQ(Eval(q, {0}, r, {0, 1}, false, Distance::Euclidean(), {1}, 1).precision_at_1,
                    0.0);
-  EXPECT_DOUBLE_EQ(Eval(q, {0}, r, {0, 1}, false, Distance::Cosine(), {1}, 1).precision_at_1,
-                   1.0);
+  EXPECT_DOUBLE_EQ(Eval(q, {0}, r, {0, 1}, false, Distance::Cosine(), {1}, 1).precision_at_1, 1.0);
 }
 
 Tensor RandomEmbeddings(int64_t n, int64_t d, uint64_t seed) {
@@ -207,8 +206,7 @@ TEST(RetrievalTest, IdenticalRowsAreAtExactlyZero) {
 TEST(RetrievalTest, PairwiseDistancesMatchDirectComputation) {
   const int64_t d = 7;
   Tensor a = RandomEmbeddings(13, d, 1), b = RandomEmbeddings(11, d, 2);
-  for (Distance kind :
-       {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
+  for (Distance kind : {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
     absl::StatusOr<Tensor> got = PairwiseDistances(a, b, kind);
     ASSERT_TRUE(got.ok()) << got.status();
     ASSERT_EQ(got->shape(), (Shape{13, 11}));
@@ -222,10 +220,9 @@ TEST(RetrievalTest, PairwiseDistancesMatchDirectComputation) {
           na += u * u;
           nb += v * v;
         }
-        const double want = kind == Distance::Euclidean() ? std::sqrt(ss)
-                            : kind == Distance::SquaredEuclidean()
-                                ? ss
-                                : 1.0 - dot / std::sqrt(na * nb);
+        const double want = kind == Distance::Euclidean()          ? std::sqrt(ss)
+                            : kind == Distance::SquaredEuclidean() ? ss
+                                                                   : 1.0 - dot / std::sqrt(na * nb);
         EXPECT_NEAR(got->data()[i * 11 + j], want, 1e-5 * (1 + want)) << i << "," << j;
       }
     }
@@ -252,8 +249,7 @@ TEST(RetrievalTest, DistanceKernelsAgreeBitwise) {
 TEST(RetrievalTest, BlockSizeDoesNotChangeResults) {
   Tensor q = RandomEmbeddings(101, 7, 3), r = RandomEmbeddings(517, 7, 4);
   std::vector<int64_t> ql = RandomLabels(101, 9, 5), rl = RandomLabels(517, 9, 6);
-  for (Distance kind :
-       {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
+  for (Distance kind : {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
     RetrievalMetrics full = Eval(q, ql, r, rl, false, kind, {1, 2, 4, 8}, 5, 1024);
     for (int64_t block : {1, 3, 64}) {
       ExpectSameMetrics(full, Eval(q, ql, r, rl, false, kind, {1, 2, 4, 8}, 5, block));

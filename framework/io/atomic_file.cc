@@ -13,8 +13,7 @@
 namespace siamese {
 namespace {
 
-absl::Status ErrnoError(int err, absl::string_view path,
-                        absl::string_view what) {
+absl::Status ErrnoError(int err, absl::string_view path, absl::string_view what) {
   return absl::ErrnoToStatus(err, absl::StrCat(path, ": ", what));
 }
 
@@ -45,8 +44,7 @@ int WriteAll(int fd, absl::string_view data) {
 
 }  // namespace
 
-absl::Status WriteFileAtomically(const std::string& path,
-                                 absl::string_view contents) {
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
   const absl::string_view pieces[] = {contents};
   return WriteFileAtomically(path, absl::MakeConstSpan(pieces));
 }
@@ -55,12 +53,11 @@ absl::Status WriteFileAtomically(const std::string& path,
                                  absl::Span<const absl::string_view> pieces) {
   if (path.empty()) return absl::InvalidArgumentError("empty output path");
   const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
-  const int fd =
-      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) {
-    return ErrnoError(errno, path,
-                      absl::StrCat("cannot create temporary file '", tmp,
-                                   "' to write it atomically"));
+    return ErrnoError(
+        errno, path,
+        absl::StrCat("cannot create temporary file '", tmp, "' to write it atomically"));
   }
   // Every failure from here on removes the temporary file.
   auto fail = [&](int err, absl::string_view what) {
@@ -70,19 +67,19 @@ absl::Status WriteFileAtomically(const std::string& path,
   for (absl::string_view piece : pieces) {
     if (int err = WriteAll(fd, piece)) {
       ::close(fd);
-      return fail(err, absl::StrCat("write to temporary file '", tmp,
-                                    "' failed; nothing was replaced"));
+      return fail(err,
+                  absl::StrCat("write to temporary file '", tmp, "' failed; nothing was replaced"));
     }
   }
   if (::fsync(fd) != 0) {
     const int err = errno;
     ::close(fd);
-    return fail(err, absl::StrCat("fsync of temporary file '", tmp,
-                                  "' failed; nothing was replaced"));
+    return fail(err,
+                absl::StrCat("fsync of temporary file '", tmp, "' failed; nothing was replaced"));
   }
   if (::close(fd) != 0) {
-    return fail(errno, absl::StrCat("close of temporary file '", tmp,
-                                    "' failed; nothing was replaced"));
+    return fail(errno,
+                absl::StrCat("close of temporary file '", tmp, "' failed; nothing was replaced"));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return fail(errno, absl::StrCat("cannot rename temporary file '", tmp,
@@ -91,9 +88,9 @@ absl::Status WriteFileAtomically(const std::string& path,
   const std::string dir = DirName(path);
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) {
-    return ErrnoError(errno, path,
-                      absl::StrCat("written, but cannot open directory '", dir,
-                                   "' to make the rename durable"));
+    return ErrnoError(
+        errno, path,
+        absl::StrCat("written, but cannot open directory '", dir, "' to make the rename durable"));
   }
   const int sync_result = ::fsync(dir_fd);
   const int sync_errno = errno;
@@ -118,8 +115,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   }
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, ": is a directory, expected a file"));
+    return absl::FailedPreconditionError(absl::StrCat(path, ": is a directory, expected a file"));
   }
   std::string contents;
   if (S_ISREG(st.st_mode)) contents.reserve(static_cast<size_t>(st.st_size));
@@ -131,9 +127,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
       if (errno == EINTR) continue;
       const int err = errno;
       ::close(fd);
-      return ErrnoError(
-          err, path,
-          absl::StrCat("read failed at byte offset ", contents.size()));
+      return ErrnoError(err, path, absl::StrCat("read failed at byte offset ", contents.size()));
     }
     contents.append(buffer, static_cast<size_t>(n));
   }

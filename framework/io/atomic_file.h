@@ -24,8 +24,7 @@ namespace siamese {
 // the new contents and the error says so.
 // REQUIRES: the directory of `path` exists (see MakeDirs in run_dir.h); no
 // two threads of one process write the same `path` at the same time.
-absl::Status WriteFileAtomically(const std::string& path,
-                                 absl::string_view contents);
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
 
 // As above, with the file's contents given as consecutive pieces (e.g. a
 // header and a large data buffer, written without concatenating them).

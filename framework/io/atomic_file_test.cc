@@ -78,8 +78,7 @@ TEST(AtomicFileTest, FailedRenameRemovesTempAndKeepsTarget) {
 }
 
 TEST(AtomicFileTest, EmptyPathIsInvalid) {
-  EXPECT_EQ(WriteFileAtomically("", "x").code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WriteFileAtomically("", "x").code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(AtomicFileTest, ReadMissingFileIsNotFoundNamingPath) {
@@ -94,8 +93,7 @@ TEST(AtomicFileTest, ReadDirectoryIsAClearError) {
   const std::string dir = NewTestDir();
   auto read = ReadFile(dir);
   EXPECT_EQ(read.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(read.status().message(),
-              HasSubstr(dir + ": is a directory, expected a file"));
+  EXPECT_THAT(read.status().message(), HasSubstr(dir + ": is a directory, expected a file"));
 }
 
 }  // namespace

@@ -62,8 +62,7 @@ std::string DimsString(absl::Span<const int64_t> dims) {
 // bytes delivered, i.e. offsets in the decompressed stream for gzip files.
 class ByteSource {
  public:
-  static absl::StatusOr<std::unique_ptr<ByteSource>> Open(
-      const std::string& path);
+  static absl::StatusOr<std::unique_ptr<ByteSource>> Open(const std::string& path);
   ~ByteSource() {
     if (gzip_) inflateEnd(&strm_);
     if (fd_ >= 0) ::close(fd_);
@@ -72,8 +71,7 @@ class ByteSource {
   // Reads up to `size` bytes into `out`; fewer only at the end of the
   // stream (see ended_early()). Errors: I/O, corrupt or trailing gzip data.
   absl::StatusOr<size_t> Read(uint8_t* out, size_t size) {
-    const absl::StatusOr<size_t> n =
-        gzip_ ? ReadGzip(out, size) : ReadRaw(out, size);
+    const absl::StatusOr<size_t> n = gzip_ ? ReadGzip(out, size) : ReadRaw(out, size);
     if (n.ok()) offset_ += static_cast<int64_t>(*n);
     return n;
   }
@@ -82,8 +80,7 @@ class ByteSource {
 
   // "byte offset N", marked as decompressed for gzip files.
   std::string At(int64_t offset) const {
-    return absl::StrCat("byte offset ", offset,
-                        gzip_ ? " of the decompressed stream" : "");
+    return absl::StrCat("byte offset ", offset, gzip_ ? " of the decompressed stream" : "");
   }
 
   // After a short Read(): why the stream ended, "" for a plain end of file.
@@ -101,8 +98,7 @@ class ByteSource {
 
   absl::Status IoError(int err) const {
     return absl::ErrnoToStatus(
-        err, absl::StrCat(path_, ": read failed at file byte offset ",
-                          file_offset_));
+        err, absl::StrCat(path_, ": read failed at file byte offset ", file_offset_));
   }
 
   absl::StatusOr<size_t> ReadRaw(uint8_t* out, size_t size) {
@@ -151,22 +147,20 @@ class ByteSource {
       }
       if (member_done_) {
         // Only another gzip member may follow (as `cat a.gz b.gz`).
-        if (strm_.next_in[0] != 0x1f ||
-            (strm_.avail_in > 1 && strm_.next_in[1] != 0x8b)) {
-          return absl::DataLossError(absl::StrCat(
-              path_,
-              ": unexpected bytes after the end of the gzip stream at "
-              "compressed byte offset ",
-              CompressedOffset(), " (found ",
-              HexBytes(strm_.next_in, std::min<size_t>(strm_.avail_in, 4)),
-              ", decompressed size ", offset_ + got, ")"));
+        if (strm_.next_in[0] != 0x1f || (strm_.avail_in > 1 && strm_.next_in[1] != 0x8b)) {
+          return absl::DataLossError(
+              absl::StrCat(path_,
+                           ": unexpected bytes after the end of the gzip stream at "
+                           "compressed byte offset ",
+                           CompressedOffset(), " (found ",
+                           HexBytes(strm_.next_in, std::min<size_t>(strm_.avail_in, 4)),
+                           ", decompressed size ", offset_ + got, ")"));
         }
         inflateReset(&strm_);
         member_done_ = false;
       }
       strm_.next_out = out + got;
-      strm_.avail_out =
-          static_cast<uInt>(std::min<size_t>(size - got, UINT_MAX));
+      strm_.avail_out = static_cast<uInt>(std::min<size_t>(size - got, UINT_MAX));
       const uInt before = strm_.avail_out;
       const int ret = inflate(&strm_, Z_NO_FLUSH);
       got += before - strm_.avail_out;
@@ -174,9 +168,8 @@ class ByteSource {
         member_done_ = true;
       } else if (ret != Z_OK && !(ret == Z_BUF_ERROR && strm_.avail_in == 0)) {
         return absl::DataLossError(absl::StrCat(
-            path_, ": corrupt gzip data near compressed byte offset ",
-            CompressedOffset(), " (", At(offset_ + got),
-            "): ", strm_.msg != nullptr ? strm_.msg : zError(ret)));
+            path_, ": corrupt gzip data near compressed byte offset ", CompressedOffset(), " (",
+            At(offset_ + got), "): ", strm_.msg != nullptr ? strm_.msg : zError(ret)));
       }
     }
     return got;
@@ -193,13 +186,11 @@ class ByteSource {
   int64_t file_offset_ = 0;  // Bytes read from the file.
 };
 
-absl::StatusOr<std::unique_ptr<ByteSource>> ByteSource::Open(
-    const std::string& path) {
+absl::StatusOr<std::unique_ptr<ByteSource>> ByteSource::Open(const std::string& path) {
   std::unique_ptr<ByteSource> source(new ByteSource(path));
   source->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (source->fd_ < 0) {
-    return absl::ErrnoToStatus(errno,
-                               absl::StrCat(path, ": cannot open IDX file"));
+    return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot open IDX file"));
   }
   struct stat st;
   if (::fstat(source->fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -214,8 +205,7 @@ absl::StatusOr<std::unique_ptr<ByteSource>> ByteSource::Open(
     // 16 + MAX_WBITS: expect a gzip wrapper and check its CRC and length.
     if (inflateInit2(&source->strm_, 16 + MAX_WBITS) != Z_OK) {
       source->gzip_ = false;
-      return absl::ResourceExhaustedError(
-          absl::StrCat(path, ": cannot initialize zlib"));
+      return absl::ResourceExhaustedError(absl::StrCat(path, ": cannot initialize zlib"));
     }
   }
   return source;
@@ -227,40 +217,38 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   absl::StatusOr<std::unique_ptr<ByteSource>> opened = ByteSource::Open(path);
   if (!opened.ok()) return opened.status();
   ByteSource& in = **opened;
-  auto truncated = [&](absl::string_view expected, int64_t start, int64_t want,
-                       int64_t got, absl::string_view detail) {
-    return absl::DataLossError(absl::StrCat(
-        path, ": truncated at ", in.At(in.offset()), ": expected ", want,
-        " bytes of ", expected, " starting at byte offset ", start, ", got ",
-        got, detail, in.ended_early() ? "; " : "", in.EndReason()));
+  auto truncated = [&](absl::string_view expected, int64_t start, int64_t want, int64_t got,
+                       absl::string_view detail) {
+    return absl::DataLossError(absl::StrCat(path, ": truncated at ", in.At(in.offset()),
+                                            ": expected ", want, " bytes of ", expected,
+                                            " starting at byte offset ", start, ", got ", got,
+                                            detail, in.ended_early() ? "; " : "", in.EndReason()));
   };
 
   // Magic: 00 00 <type> <rank>.
   uint8_t magic[4];
   absl::StatusOr<size_t> n = in.Read(magic, 4);
   if (!n.ok()) return n.status();
-  const bool zero_prefix =
-      (*n < 1 || magic[0] == 0) && (*n < 2 || magic[1] == 0);
+  const bool zero_prefix = (*n < 1 || magic[0] == 0) && (*n < 2 || magic[1] == 0);
   if (!zero_prefix) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": not an IDX file: bad magic number at ", in.At(0),
-        ": expected 00 00 08 <rank>, found ", HexBytes(magic, *n)));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not an IDX file: bad magic number at ",
+                                                   in.At(0), ": expected 00 00 08 <rank>, found ",
+                                                   HexBytes(magic, *n)));
   }
   if (*n < 4) {
     return truncated("IDX magic number (00 00 08 <rank>)", 0, 4, *n,
                      *n == 0 ? " (the file is empty)" : "");
   }
   if (magic[2] != kUnsignedByte) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: unsupported IDX element type 0x%02x (%s) at %s: only 0x08 "
-        "(unsigned byte) is supported",
-        path, static_cast<int>(magic[2]), IdxTypeName(magic[2]), in.At(2)));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: unsupported IDX element type 0x%02x (%s) at %s: only 0x08 "
+                        "(unsigned byte) is supported",
+                        path, static_cast<int>(magic[2]), IdxTypeName(magic[2]), in.At(2)));
   }
   const int rank = magic[3];
   if (rank == 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": IDX rank 0 at ", in.At(3),
-                     ": expected at least one dimension"));
+        absl::StrCat(path, ": IDX rank 0 at ", in.At(3), ": expected at least one dimension"));
   }
 
   // Dimension sizes: `rank` big-endian uint32.
@@ -268,18 +256,16 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   n = in.Read(header.data(), header.size());
   if (!n.ok()) return n.status();
   if (*n < header.size()) {
-    return truncated(absl::StrCat("dimension sizes (rank ", rank, ")"), 4,
-                     header.size(), *n, "");
+    return truncated(absl::StrCat("dimension sizes (rank ", rank, ")"), 4, header.size(), *n, "");
   }
   IdxArray array;
   int64_t total = 1;
   for (int i = 0; i < rank; ++i) {
     const uint8_t* b = &header[4 * i];
-    const int64_t dim = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) |
-                        (int64_t{b[2]} << 8) | int64_t{b[3]};
+    const int64_t dim =
+        (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | int64_t{b[3]};
     array.dims.push_back(dim);
-    total = (dim == 0 || total <= kMaxElements / dim) ? total * dim
-                                                      : kMaxElements + 1;
+    total = (dim == 0 || total <= kMaxElements / dim) ? total * dim : kMaxElements + 1;
   }
   if (total > kMaxElements) {
     return absl::InvalidArgumentError(
@@ -293,8 +279,8 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   array.data.reserve(static_cast<size_t>(std::min<int64_t>(total, 1 << 28)));
   while (static_cast<int64_t>(array.data.size()) < total) {
     const size_t have = array.data.size();
-    const size_t chunk = static_cast<size_t>(
-        std::min<int64_t>(total - static_cast<int64_t>(have), 1 << 20));
+    const size_t chunk =
+        static_cast<size_t>(std::min<int64_t>(total - static_cast<int64_t>(have), 1 << 20));
     array.data.resize(have + chunk);
     n = in.Read(array.data.data() + have, chunk);
     if (!n.ok()) return n.status();
@@ -308,15 +294,13 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
     if (rank > 1) {
       const int64_t item = total / array.dims[0];
       detail = got % item != 0
-                   ? absl::StrCat("; ", kind, " ", got / item, " (0-based) of ",
-                                  array.dims[0], " is cut after ", got % item,
-                                  " of its ", item, " bytes")
-                   : absl::StrCat("; only ", got / item, " of ", array.dims[0],
-                                  " ", kind, "s are complete");
+                   ? absl::StrCat("; ", kind, " ", got / item, " (0-based) of ", array.dims[0],
+                                  " is cut after ", got % item, " of its ", item, " bytes")
+                   : absl::StrCat("; only ", got / item, " of ", array.dims[0], " ", kind,
+                                  "s are complete");
     }
-    return truncated(
-        absl::StrCat(kind, " data (dims ", DimsString(array.dims), ")"),
-        data_start, total, got, detail);
+    return truncated(absl::StrCat(kind, " data (dims ", DimsString(array.dims), ")"), data_start,
+                     total, got, detail);
   }
 
   // Nothing may follow the data. Reading on also verifies the gzip trailer.
@@ -325,15 +309,13 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   if (!n.ok()) return n.status();
   if (*n > 0) {
     return absl::DataLossError(
-        absl::StrCat(path, ": unexpected trailing data at ",
-                     in.At(in.offset() - 1), ": dims ", DimsString(array.dims),
-                     " declare ", total, " data bytes, which end there"));
+        absl::StrCat(path, ": unexpected trailing data at ", in.At(in.offset() - 1), ": dims ",
+                     DimsString(array.dims), " declare ", total, " data bytes, which end there"));
   }
   if (in.ended_early()) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": ", in.EndReason(),
-                     ", before the gzip end-of-stream marker and CRC (all ",
-                     total, " data bytes were read)"));
+    return absl::DataLossError(absl::StrCat(path, ": ", in.EndReason(),
+                                            ", before the gzip end-of-stream marker and CRC (all ",
+                                            total, " data bytes were read)"));
   }
   return array;
 }
@@ -341,33 +323,29 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
 absl::Status WriteIdx(const std::string& path, const IdxArray& array) {
   const size_t rank = array.dims.size();
   if (rank < 1 || rank > 255) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": cannot write IDX of rank ", rank, ": expected 1 to 255"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot write IDX of rank ", rank, ": expected 1 to 255"));
   }
-  std::string header = {0, 0, static_cast<char>(kUnsignedByte),
-                        static_cast<char>(rank)};
+  std::string header = {0, 0, static_cast<char>(kUnsignedByte), static_cast<char>(rank)};
   int64_t total = 1;
   for (int64_t dim : array.dims) {
     if (dim < 0 || dim > 0xFFFFFFFFll) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": cannot write IDX dims ", DimsString(array.dims),
-                       ": each must be in 0..2^32-1"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": cannot write IDX dims ", DimsString(array.dims), ": each must be in 0..2^32-1"));
     }
     for (int shift = 24; shift >= 0; shift -= 8) {
       header += static_cast<char>((dim >> shift) & 0xFF);
     }
-    total = (dim == 0 || total <= kMaxElements / dim) ? total * dim
-                                                      : kMaxElements + 1;
+    total = (dim == 0 || total <= kMaxElements / dim) ? total * dim : kMaxElements + 1;
   }
   if (total != static_cast<int64_t>(array.data.size())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": cannot write IDX: dims ", DimsString(array.dims), " need ",
-        total, " bytes of data, got ", array.data.size()));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot write IDX: dims ",
+                                                   DimsString(array.dims), " need ", total,
+                                                   " bytes of data, got ", array.data.size()));
   }
   const absl::string_view pieces[] = {
       header,
-      absl::string_view(reinterpret_cast<const char*>(array.data.data()),
-                        array.data.size())};
+      absl::string_view(reinterpret_cast<const char*>(array.data.data()), array.data.size())};
   return WriteFileAtomically(path, absl::MakeConstSpan(pieces));
 }
 

@@ -21,9 +21,9 @@ using ::testing::HasSubstr;
 // In-memory gzip (with header and CRC trailer) of `data`.
 std::string Gzip(const std::string& data) {
   z_stream strm{};
-  EXPECT_EQ(deflateInit2(&strm, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS,
-                         8, Z_DEFAULT_STRATEGY),
-            Z_OK);
+  EXPECT_EQ(
+      deflateInit2(&strm, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+      Z_OK);
   std::string out(deflateBound(&strm, data.size()) + 64, '\0');
   strm.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   strm.avail_in = data.size();
@@ -61,8 +61,7 @@ TEST(IdxTest, RawRoundTrip) {
   const IdxArray images = Images();
   const std::string bytes = Encode(images);
   ASSERT_EQ(bytes.size(), 16u + 7840u);
-  EXPECT_EQ(bytes.substr(0, 16),
-            std::string("\0\0\x08\x03\0\0\0\x0a\0\0\0\x1c\0\0\0\x1c", 16));
+  EXPECT_EQ(bytes.substr(0, 16), std::string("\0\0\x08\x03\0\0\0\x0a\0\0\0\x1c\0\0\0\x1c", 16));
   auto read = ReadIdx(WriteTemp("images.idx", bytes));
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->dims, images.dims);
@@ -83,8 +82,7 @@ TEST(IdxTest, GzipIsDetectedByContentNotName) {
 
 TEST(IdxTest, ConcatenatedGzipMembersAreOneStream) {
   const std::string bytes = Encode(Images());
-  auto read = ReadIdx(WriteTemp(
-      "two.gz", Gzip(bytes.substr(0, 1000)) + Gzip(bytes.substr(1000))));
+  auto read = ReadIdx(WriteTemp("two.gz", Gzip(bytes.substr(0, 1000)) + Gzip(bytes.substr(1000))));
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->data, Images().data);
 }
@@ -136,8 +134,7 @@ TEST(IdxTest, BadMagicInsideGzipSaysDecompressed) {
 }
 
 TEST(IdxTest, UnsupportedTypeIsNamed) {
-  const std::string path =
-      WriteTemp("floats", std::string("\0\0\x0d\x01\0\0\0\x01\0\0\0\0", 12));
+  const std::string path = WriteTemp("floats", std::string("\0\0\x0d\x01\0\0\0\x01\0\0\0\0", 12));
   auto read = ReadIdx(path);
   EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(read.status().message(),
@@ -157,9 +154,8 @@ TEST(IdxTest, EmptyAndShortFilesAreTruncated) {
   const std::string empty = WriteTemp("empty", "");
   auto read = ReadIdx(empty);
   EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(read.status().message(),
-              HasSubstr(empty + ": truncated at byte offset 0: expected 4 "
-                                "bytes of IDX magic number"));
+  EXPECT_THAT(read.status().message(), HasSubstr(empty + ": truncated at byte offset 0: expected 4 "
+                                                         "bytes of IDX magic number"));
   EXPECT_THAT(read.status().message(), HasSubstr("(the file is empty)"));
 
   const std::string header = Encode(Images()).substr(0, 10);
@@ -189,8 +185,7 @@ TEST(IdxTest, TruncatedMidImageNamesOffsetAndImage) {
 TEST(IdxTest, TruncatedAtImageBoundaryCountsCompleteImages) {
   const std::string bytes = Encode(Images()).substr(0, 16 + 4 * 784);
   auto read = ReadIdx(WriteTemp("cut", bytes));
-  EXPECT_THAT(read.status().message(),
-              HasSubstr("only 4 of 10 images are complete"));
+  EXPECT_THAT(read.status().message(), HasSubstr("only 4 of 10 images are complete"));
 }
 
 TEST(IdxTest, TruncatedLabels) {
@@ -210,28 +205,24 @@ TEST(IdxTest, TruncatedGzipCountsDecompressedOffsets) {
   EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
   const std::string message(read.status().message());
   EXPECT_THAT(message, HasSubstr(path + ": truncated at byte offset "));
-  EXPECT_THAT(message,
-              HasSubstr(" of the decompressed stream: expected 7840 bytes of "
-                        "image data (dims [10, 28, 28])"));
+  EXPECT_THAT(message, HasSubstr(" of the decompressed stream: expected 7840 bytes of "
+                                 "image data (dims [10, 28, 28])"));
   EXPECT_THAT(message, HasSubstr(absl::StrCat("the gzip stream ends early: the "
                                               "compressed file is cut after ",
                                               gz.size() / 2, " bytes")));
 
   // Cut inside the gzip header: nothing decompressed yet.
   read = ReadIdx(WriteTemp("cut_header.gz", gz.substr(0, 5)));
-  EXPECT_THAT(read.status().message(),
-              HasSubstr("truncated at byte offset 0 of the decompressed "
-                        "stream: expected 4 bytes of IDX magic number"));
+  EXPECT_THAT(read.status().message(), HasSubstr("truncated at byte offset 0 of the decompressed "
+                                                 "stream: expected 4 bytes of IDX magic number"));
 }
 
 TEST(IdxTest, GzipWithoutTrailerIsReported) {
   const std::string gz = Gzip(Encode(Images()));
-  const std::string path =
-      WriteTemp("no_trailer.gz", gz.substr(0, gz.size() - 8));
+  const std::string path = WriteTemp("no_trailer.gz", gz.substr(0, gz.size() - 8));
   auto read = ReadIdx(path);
   EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(read.status().message(),
-              HasSubstr(path + ": the gzip stream ends early"));
+  EXPECT_THAT(read.status().message(), HasSubstr(path + ": the gzip stream ends early"));
   EXPECT_THAT(read.status().message(),
               HasSubstr("before the gzip end-of-stream marker and CRC (all "
                         "7840 data bytes were read)"));
@@ -243,9 +234,8 @@ TEST(IdxTest, GzipCrcMismatchIsCorruption) {
   const std::string path = WriteTemp("bad_crc.gz", gz);
   auto read = ReadIdx(path);
   EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(read.status().message(),
-              HasSubstr(path + ": corrupt gzip data near compressed byte "
-                               "offset "));
+  EXPECT_THAT(read.status().message(), HasSubstr(path + ": corrupt gzip data near compressed byte "
+                                                        "offset "));
   EXPECT_THAT(read.status().message(), HasSubstr("incorrect data check"));
 }
 
@@ -253,10 +243,9 @@ TEST(IdxTest, TrailingBytesAreReported) {
   const std::string path = WriteTemp("trailing", Encode(Images()) + "x");
   auto read = ReadIdx(path);
   EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(read.status().message(),
-              HasSubstr(path + ": unexpected trailing data at byte offset "
-                               "7856: dims [10, 28, 28] declare 7840 data "
-                               "bytes"));
+  EXPECT_THAT(read.status().message(), HasSubstr(path + ": unexpected trailing data at byte offset "
+                                                        "7856: dims [10, 28, 28] declare 7840 data "
+                                                        "bytes"));
   // Inside the compressed stream.
   read = ReadIdx(WriteTemp("trailing.gz", Gzip(Encode(Images()) + "xyz")));
   EXPECT_THAT(read.status().message(),
@@ -280,9 +269,8 @@ TEST(IdxTest, WriteRejectsInconsistentArrays) {
   const std::string dir = NewTestDir();
   absl::Status status = WriteIdx(dir + "/a", IdxArray{{2, 3}, {1, 2, 3}});
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(),
-              HasSubstr(dir + "/a: cannot write IDX: dims [2, 3] need 6 bytes "
-                              "of data, got 3"));
+  EXPECT_THAT(status.message(), HasSubstr(dir + "/a: cannot write IDX: dims [2, 3] need 6 bytes "
+                                                "of data, got 3"));
   status = WriteIdx(dir + "/b", IdxArray{{}, {}});
   EXPECT_THAT(status.message(), HasSubstr("rank 0: expected 1 to 255"));
   status = WriteIdx(dir + "/c", IdxArray{{-1}, {}});
@@ -298,8 +286,7 @@ bool Exists(const std::string& path) {
 }
 
 TEST(IdxTest, RealFashionMnistTestLabels) {
-  const std::string path =
-      std::string(kFashionMnist) + "t10k-labels-idx1-ubyte.gz";
+  const std::string path = std::string(kFashionMnist) + "t10k-labels-idx1-ubyte.gz";
   if (!Exists(path)) GTEST_SKIP() << path << " is not installed";
   auto labels = ReadIdx(path);
   ASSERT_TRUE(labels.ok()) << labels.status();
@@ -313,8 +300,7 @@ TEST(IdxTest, RealFashionMnistTestLabels) {
 }
 
 TEST(IdxTest, RealFashionMnistTestImages) {
-  const std::string path =
-      std::string(kFashionMnist) + "t10k-images-idx3-ubyte.gz";
+  const std::string path = std::string(kFashionMnist) + "t10k-images-idx3-ubyte.gz";
   if (!Exists(path)) GTEST_SKIP() << path << " is not installed";
   auto images = ReadIdx(path);
   ASSERT_TRUE(images.ok()) << images.status();

@@ -36,9 +36,8 @@ int64_t NumElements(const std::vector<int64_t>& shape) {
   return n;
 }
 
-absl::Status WriteArray(const std::string& path, absl::string_view descr,
-                        const void* data, size_t element_size,
-                        const std::vector<int64_t>& shape) {
+absl::Status WriteArray(const std::string& path, absl::string_view descr, const void* data,
+                        size_t element_size, const std::vector<int64_t>& shape) {
   const int64_t n = NumElements(shape);
   if (n < 0) {
     return absl::InvalidArgumentError(
@@ -47,13 +46,12 @@ absl::Status WriteArray(const std::string& path, absl::string_view descr,
   }
   if (n > 0 && data == nullptr) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": cannot write .npy of shape ", ShapeRepr(shape),
-                     ": data is null"));
+        absl::StrCat(path, ": cannot write .npy of shape ", ShapeRepr(shape), ": data is null"));
   }
   const std::string header = NpyHeader(descr, shape);
   const absl::string_view pieces[] = {
-      header, absl::string_view(static_cast<const char*>(data),
-                                static_cast<size_t>(n) * element_size)};
+      header,
+      absl::string_view(static_cast<const char*>(data), static_cast<size_t>(n) * element_size)};
   return WriteFileAtomically(path, absl::MakeConstSpan(pieces));
 }
 
@@ -64,8 +62,7 @@ class HeaderParser {
   HeaderParser(const std::string& path, absl::string_view text, size_t base)
       : path_(path), text_(text), base_(base) {}
 
-  absl::Status Parse(std::string* descr, bool* fortran_order,
-                     std::vector<int64_t>* shape) {
+  absl::Status Parse(std::string* descr, bool* fortran_order, std::vector<int64_t>* shape) {
     bool have_descr = false, have_order = false, have_shape = false;
     if (!Consume('{')) return Expected("'{'");
     while (!Consume('}')) {
@@ -97,17 +94,16 @@ class HeaderParser {
     SkipSpaces();
     if (pos_ != text_.size()) return Expected("only spaces after '}'");
     if (!have_descr || !have_order || !have_shape) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path_, ": malformed .npy header at byte offset ", base_,
-          ": it must contain 'descr', 'fortran_order' and 'shape'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path_, ": malformed .npy header at byte offset ", base_,
+                       ": it must contain 'descr', 'fortran_order' and 'shape'"));
     }
     return absl::OkStatus();
   }
 
  private:
   void SkipSpaces() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t'))
-      ++pos_;
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
   }
   bool Peek(char c) {
     SkipSpaces();
@@ -126,8 +122,7 @@ class HeaderParser {
   }
   bool String(std::string* out) {
     SkipSpaces();
-    if (pos_ >= text_.size() || (text_[pos_] != '\'' && text_[pos_] != '"'))
-      return false;
+    if (pos_ >= text_.size() || (text_[pos_] != '\'' && text_[pos_] != '"')) return false;
     const char quote = text_[pos_];
     const size_t end = text_.find(quote, pos_ + 1);
     if (end == absl::string_view::npos) return false;
@@ -154,12 +149,10 @@ class HeaderParser {
   }
   absl::Status Error(absl::string_view what) const {
     return absl::InvalidArgumentError(
-        absl::StrCat(path_, ": malformed .npy header at byte offset ",
-                     base_ + pos_, ": ", what));
+        absl::StrCat(path_, ": malformed .npy header at byte offset ", base_ + pos_, ": ", what));
   }
   absl::Status Expected(absl::string_view what) const {
-    return Error(absl::StrCat("expected ", what, ", found '",
-                              text_.substr(pos_, 20), "'"));
+    return Error(absl::StrCat("expected ", what, ", found '", text_.substr(pos_, 20), "'"));
   }
 
   const std::string& path_;
@@ -169,8 +162,7 @@ class HeaderParser {
 };
 
 template <typename T>
-absl::StatusOr<NpyArray<T>> ReadArray(const std::string& path,
-                                      absl::string_view want_descr,
+absl::StatusOr<NpyArray<T>> ReadArray(const std::string& path, absl::string_view want_descr,
                                       absl::string_view type_name) {
   absl::StatusOr<std::string> file = ReadFile(path);
   if (!file.ok()) return file.status();
@@ -178,9 +170,8 @@ absl::StatusOr<NpyArray<T>> ReadArray(const std::string& path,
   auto hex = [&](size_t n) {
     std::string out;
     for (size_t i = 0; i < n && i < bytes.size(); ++i) {
-      absl::StrAppend(
-          &out, i > 0 ? " " : "",
-          absl::Hex(static_cast<uint8_t>(bytes[i]), absl::kZeroPad2));
+      absl::StrAppend(&out, i > 0 ? " " : "",
+                      absl::Hex(static_cast<uint8_t>(bytes[i]), absl::kZeroPad2));
     }
     return out;
   };
@@ -193,23 +184,22 @@ absl::StatusOr<NpyArray<T>> ReadArray(const std::string& path,
                      hex(kMagicSize)));
   }
   if (bytes.size() < kMagicSize + 2) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": truncated at byte offset ", bytes.size(),
-                     ": expected the 8-byte .npy magic and version"));
+    return absl::DataLossError(absl::StrCat(path, ": truncated at byte offset ", bytes.size(),
+                                            ": expected the 8-byte .npy magic and version"));
   }
   const int major = static_cast<uint8_t>(bytes[6]);
   const int minor = static_cast<uint8_t>(bytes[7]);
   if (major < 1 || major > 3 || minor != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": unsupported .npy format version ", major, ".",
-                     minor, " at byte offset 6: expected 1.0, 2.0 or 3.0"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": unsupported .npy format version ",
+                                                   major, ".", minor,
+                                                   " at byte offset 6: expected 1.0, 2.0 or 3.0"));
   }
   const size_t length_size = major == 1 ? 2 : 4;
   const size_t header_start = 8 + length_size;
   if (bytes.size() < header_start) {
-    return absl::DataLossError(absl::StrCat(
-        path, ": truncated at byte offset ", bytes.size(), ": expected a ",
-        length_size, "-byte header length at byte offset 8"));
+    return absl::DataLossError(absl::StrCat(path, ": truncated at byte offset ", bytes.size(),
+                                            ": expected a ", length_size,
+                                            "-byte header length at byte offset 8"));
   }
   size_t header_length = 0;
   for (size_t i = 0; i < length_size; ++i) {
@@ -217,27 +207,25 @@ absl::StatusOr<NpyArray<T>> ReadArray(const std::string& path,
   }
   if (bytes.size() < header_start + header_length) {
     return absl::DataLossError(absl::StrCat(
-        path, ": truncated at byte offset ", bytes.size(), ": expected ",
-        header_length, " bytes of .npy header starting at byte offset ",
-        header_start));
+        path, ": truncated at byte offset ", bytes.size(), ": expected ", header_length,
+        " bytes of .npy header starting at byte offset ", header_start));
   }
   absl::string_view header(bytes.data() + header_start, header_length);
   if (header.empty() || header.back() != '\n') {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": malformed .npy header at byte offset ",
-        header_start + header_length - 1, ": expected it to end with '\\n'"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": malformed .npy header at byte offset ",
+                                                   header_start + header_length - 1,
+                                                   ": expected it to end with '\\n'"));
   }
   header.remove_suffix(1);
   std::string descr;
   bool fortran_order = false;
   NpyArray<T> array;
-  absl::Status parsed = HeaderParser(path, header, header_start)
-                            .Parse(&descr, &fortran_order, &array.shape);
+  absl::Status parsed =
+      HeaderParser(path, header, header_start).Parse(&descr, &fortran_order, &array.shape);
   if (!parsed.ok()) return parsed;
   if (descr != want_descr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": .npy dtype is '", descr, "': expected '",
-                     want_descr, "' (", type_name, ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": .npy dtype is '", descr, "': expected '", want_descr, "' (", type_name, ")"));
   }
   if (fortran_order) {
     return absl::InvalidArgumentError(
@@ -247,24 +235,22 @@ absl::StatusOr<NpyArray<T>> ReadArray(const std::string& path,
   }
   const int64_t n = NumElements(array.shape);
   if (n < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": .npy shape ", ShapeRepr(array.shape),
-                     " has more than 2^40 elements"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": .npy shape ", ShapeRepr(array.shape),
+                                                   " has more than 2^40 elements"));
   }
   const size_t data_start = header_start + header_length;
   const size_t want = static_cast<size_t>(n) * sizeof(T);
   const size_t have = bytes.size() - data_start;
   if (have < want) {
-    return absl::DataLossError(absl::StrCat(
-        path, ": truncated at byte offset ", bytes.size(), ": expected ", want,
-        " bytes of '", descr, "' data for shape ", ShapeRepr(array.shape),
-        " starting at byte offset ", data_start, ", got ", have));
+    return absl::DataLossError(
+        absl::StrCat(path, ": truncated at byte offset ", bytes.size(), ": expected ", want,
+                     " bytes of '", descr, "' data for shape ", ShapeRepr(array.shape),
+                     " starting at byte offset ", data_start, ", got ", have));
   }
   if (have > want) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": unexpected trailing data at byte offset ",
-                     data_start + want, ": shape ", ShapeRepr(array.shape),
-                     " of '", descr, "' declares ", want, " data bytes"));
+    return absl::DataLossError(absl::StrCat(path, ": unexpected trailing data at byte offset ",
+                                            data_start + want, ": shape ", ShapeRepr(array.shape),
+                                            " of '", descr, "' declares ", want, " data bytes"));
   }
   array.data.resize(static_cast<size_t>(n));
   if (want > 0) std::memcpy(array.data.data(), bytes.data() + data_start, want);
@@ -273,18 +259,15 @@ absl::StatusOr<NpyArray<T>> ReadArray(const std::string& path,
 
 }  // namespace
 
-std::string NpyHeader(absl::string_view descr,
-                      const std::vector<int64_t>& shape) {
-  std::string dict = absl::StrCat(
-      "{'descr': '", descr,
-      "', 'fortran_order': False, 'shape': ", ShapeRepr(shape), ", }");
+std::string NpyHeader(absl::string_view descr, const std::vector<int64_t>& shape) {
+  std::string dict = absl::StrCat("{'descr': '", descr,
+                                  "', 'fortran_order': False, 'shape': ", ShapeRepr(shape), ", }");
   // Magic (6) + version (2) + length (2) + dict + padding + '\n'.
   const size_t unpadded = kMagicSize + 4 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
   dict += '\n';
   SIAMESE_CHECK(dict.size() <= 0xFFFF)
-      << "NpyHeader: header of " << dict.size()
-      << " bytes does not fit .npy version 1.0";
+      << "NpyHeader: header of " << dict.size() << " bytes does not fit .npy version 1.0";
   std::string out(kMagic, kMagicSize);
   out += '\x01';
   out += '\x00';

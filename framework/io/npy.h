@@ -23,8 +23,7 @@ namespace siamese {
 // array with dtype `descr` (e.g. "<f4") and `shape` in C order. Its size is
 // a multiple of 64. REQUIRES: shape entries >= 0 and the header fits in
 // 65535 bytes (any realistic rank).
-std::string NpyHeader(absl::string_view descr,
-                      const std::vector<int64_t>& shape);
+std::string NpyHeader(absl::string_view descr, const std::vector<int64_t>& shape);
 
 // Writes a float32 ('<f4') array of `shape` (C order, product(shape)
 // elements at `data`; a rank-0 shape {} is a scalar) atomically.

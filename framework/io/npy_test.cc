@@ -19,12 +19,11 @@ using ::testing::HasSubstr;
 // The preamble NumPy's format spec prescribes, written out by hand:
 // magic, version 1.0, little-endian header length, dict, spaces, '\n'.
 TEST(NpyTest, HeaderBytesMatchSpec) {
-  const std::string dict =
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }";
+  const std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }";
   ASSERT_EQ(dict.size(), 59u);
   // 10 + 59 + 58 spaces + '\n' = 128.
-  const std::string expected = std::string("\x93NUMPY\x01\x00\x76\x00", 10) +
-                               dict + std::string(58, ' ') + "\n";
+  const std::string expected =
+      std::string("\x93NUMPY\x01\x00\x76\x00", 10) + dict + std::string(58, ' ') + "\n";
   EXPECT_EQ(NpyHeader("<f4", {3, 4}), expected);
   EXPECT_EQ(expected.size(), 128u);
 }
@@ -32,24 +31,20 @@ TEST(NpyTest, HeaderBytesMatchSpec) {
 TEST(NpyTest, HeaderShapesUsePythonTupleSyntax) {
   const std::string one_d = NpyHeader("<i8", {5});
   EXPECT_EQ(one_d.size(), 128u);
-  EXPECT_EQ(one_d.substr(10, 57),
-            "{'descr': '<i8', 'fortran_order': False, 'shape': (5,), }");
+  EXPECT_EQ(one_d.substr(10, 57), "{'descr': '<i8', 'fortran_order': False, 'shape': (5,), }");
   EXPECT_EQ(one_d.back(), '\n');
   const std::string scalar = NpyHeader("<f4", {});
-  EXPECT_EQ(scalar.substr(10, 55),
-            "{'descr': '<f4', 'fortran_order': False, 'shape': (), }");
-  for (const std::vector<int64_t>& shape :
-       {std::vector<int64_t>{},
-        {1},
-        {7, 1},
-        {2, 3, 4},
-        {100000, 128},
-        {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}) {
+  EXPECT_EQ(scalar.substr(10, 55), "{'descr': '<f4', 'fortran_order': False, 'shape': (), }");
+  for (const std::vector<int64_t>& shape : {std::vector<int64_t>{},
+                                            {1},
+                                            {7, 1},
+                                            {2, 3, 4},
+                                            {100000, 128},
+                                            {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}) {
     const std::string header = NpyHeader("<f4", shape);
     EXPECT_EQ(header.size() % 64, 0u) << header;
     EXPECT_EQ(header.back(), '\n');
-    const size_t length = static_cast<uint8_t>(header[8]) |
-                          (static_cast<uint8_t>(header[9]) << 8);
+    const size_t length = static_cast<uint8_t>(header[8]) | (static_cast<uint8_t>(header[9]) << 8);
     EXPECT_EQ(length + 10, header.size());
   }
 }
@@ -62,8 +57,7 @@ TEST(NpyTest, FileIsHeaderThenLittleEndianData) {
   ASSERT_EQ(bytes.size(), 128u + 8u);
   EXPECT_EQ(bytes.substr(0, 128), NpyHeader("<f4", {2}));
   // IEEE-754 binary32: 1.0 = 3f800000, -2.5 = c0200000, little-endian.
-  EXPECT_EQ(bytes.substr(128),
-            std::string("\x00\x00\x80\x3f\x00\x00\x20\xc0", 8));
+  EXPECT_EQ(bytes.substr(128), std::string("\x00\x00\x80\x3f\x00\x00\x20\xc0", 8));
 }
 
 TEST(NpyTest, FloatRoundTrip) {
@@ -98,8 +92,7 @@ TEST(NpyTest, WriteRejectsBadShapes) {
   const float x = 1;
   absl::Status status = WriteNpy(dir + "/a.npy", &x, {2, -1});
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(),
-              HasSubstr(dir + "/a.npy: cannot write .npy of shape (2, -1)"));
+  EXPECT_THAT(status.message(), HasSubstr(dir + "/a.npy: cannot write .npy of shape (2, -1)"));
   status = WriteNpy(dir + "/b.npy", nullptr, {3});
   EXPECT_THAT(status.message(), HasSubstr("shape (3,): data is null"));
   EXPECT_TRUE(testing_io::ListDir(dir).empty());
@@ -108,8 +101,7 @@ TEST(NpyTest, WriteRejectsBadShapes) {
 // Writes `header_dict` (without padding) as a v1.0 .npy plus `data`.
 std::string RawNpy(const std::string& header_dict, const std::string& data) {
   const std::string header = header_dict + "\n";
-  return std::string("\x93NUMPY\x01\x00", 8) +
-         static_cast<char>(header.size() & 0xFF) +
+  return std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size() & 0xFF) +
          static_cast<char>(header.size() >> 8) + header + data;
 }
 
@@ -124,9 +116,9 @@ std::string ReadError(const std::string& bytes) {
 }
 
 TEST(NpyTest, ReaderAcceptsOtherKeyOrderAndQuotes) {
-  const std::string path = WriteTemp(
-      RawNpy("{\"shape\": (2,), 'fortran_order': False, 'descr': '<f4'}",
-             std::string("\0\0\x80\x3f\0\0\0\x40", 8)));
+  const std::string path =
+      WriteTemp(RawNpy("{\"shape\": (2,), 'fortran_order': False, 'descr': '<f4'}",
+                       std::string("\0\0\x80\x3f\0\0\0\x40", 8)));
   auto read = ReadNpy(path);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_THAT(read->data, ElementsAre(1.0f, 2.0f));
@@ -145,34 +137,29 @@ TEST(NpyTest, ReadErrorsNamePathAndOffset) {
   EXPECT_THAT(ReadError(std::string("\x93NUM", 4)),
               HasSubstr("truncated at byte offset 4: expected the 8-byte .npy "
                         "magic and version"));
-  EXPECT_THAT(
-      ReadError(std::string("\x93NUMPY\x04\x00\x10\x00", 10)),
-      HasSubstr("unsupported .npy format version 4.0 at byte offset 6"));
+  EXPECT_THAT(ReadError(std::string("\x93NUMPY\x04\x00\x10\x00", 10)),
+              HasSubstr("unsupported .npy format version 4.0 at byte offset 6"));
   EXPECT_THAT(ReadError(std::string("\x93NUMPY\x01\x00\x40\x00{", 11)),
               HasSubstr("truncated at byte offset 11: expected 64 bytes of "
                         ".npy header starting at byte offset 10"));
 }
 
 TEST(NpyTest, MalformedHeadersAreReportedAtTheirOffset) {
-  EXPECT_THAT(
-      ReadError(
-          RawNpy("{'descr': '<f4', 'fortran_order': Nope, 'shape': ()}", "")),
-      HasSubstr("malformed .npy header at byte offset 44: expected True or "
-                "False, found 'Nope, 'shape': ()}'"));
+  EXPECT_THAT(ReadError(RawNpy("{'descr': '<f4', 'fortran_order': Nope, 'shape': ()}", "")),
+              HasSubstr("malformed .npy header at byte offset 44: expected True or "
+                        "False, found 'Nope, 'shape': ()}'"));
   EXPECT_THAT(ReadError(RawNpy("{'descr': '<f4', 'shape': (2,)}", "")),
               HasSubstr("must contain 'descr', 'fortran_order' and 'shape'"));
-  EXPECT_THAT(
-      ReadError(RawNpy("{'descr': '<f4', 'fortran_order': False, 'shape': "
-                       "(2, x)}",
-                       "")),
-      HasSubstr("expected a tuple of non-negative ints"));
+  EXPECT_THAT(ReadError(RawNpy("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                               "(2, x)}",
+                               "")),
+              HasSubstr("expected a tuple of non-negative ints"));
   EXPECT_THAT(ReadError(RawNpy("{'descr': '<f4', 'extra': 1}", "")),
               HasSubstr("unexpected key 'extra'"));
   // No terminating newline.
-  EXPECT_THAT(
-      ReadError(std::string("\x93NUMPY\x01\x00\x02\x00{}", 12)),
-      HasSubstr("malformed .npy header at byte offset 11: expected it to end "
-                "with '\\n'"));
+  EXPECT_THAT(ReadError(std::string("\x93NUMPY\x01\x00\x02\x00{}", 12)),
+              HasSubstr("malformed .npy header at byte offset 11: expected it to end "
+                        "with '\\n'"));
 }
 
 TEST(NpyTest, WrongDtypeOrOrderIsNamed) {
@@ -182,11 +169,10 @@ TEST(NpyTest, WrongDtypeOrOrderIsNamed) {
   EXPECT_THAT(ReadNpy(path).status().message(),
               HasSubstr(path + ": .npy dtype is '<i8': expected '<f4' "
                                "(float32, little-endian)"));
-  EXPECT_THAT(
-      ReadError(RawNpy("{'descr': '<f4', 'fortran_order': True, 'shape': "
-                       "(1,)}",
-                       "abcd")),
-      HasSubstr("Fortran order: expected C order"));
+  EXPECT_THAT(ReadError(RawNpy("{'descr': '<f4', 'fortran_order': True, 'shape': "
+                               "(1,)}",
+                               "abcd")),
+              HasSubstr("Fortran order: expected C order"));
 }
 
 TEST(NpyTest, TruncatedAndTrailingDataAreDataLoss) {

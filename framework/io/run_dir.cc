@@ -50,10 +50,9 @@ absl::StatusOr<std::string> ResolveUserPath(const std::string& path) {
   }
   char cwd[PATH_MAX];
   if (::getcwd(cwd, sizeof(cwd)) == nullptr) {
-    return absl::ErrnoToStatus(
-        errno, absl::StrCat(path,
-                            ": cannot resolve against the current "
-                            "directory: getcwd failed"));
+    return absl::ErrnoToStatus(errno, absl::StrCat(path,
+                                                   ": cannot resolve against the current "
+                                                   "directory: getcwd failed"));
   }
   return JoinPath(cwd, path);
 }
@@ -62,24 +61,19 @@ absl::Status MakeDirs(const std::string& path) {
   if (path.empty()) return absl::InvalidArgumentError("MakeDirs: empty path");
   // Create each prefix ending before a '/', then the whole path.
   for (size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
-    const std::string prefix =
-        end == std::string::npos ? path : path.substr(0, end);
+    const std::string prefix = end == std::string::npos ? path : path.substr(0, end);
     const bool last = end == std::string::npos;
-    if (!prefix.empty() && prefix.back() != '/' &&
-        ::mkdir(prefix.c_str(), 0777) != 0) {
+    if (!prefix.empty() && prefix.back() != '/' && ::mkdir(prefix.c_str(), 0777) != 0) {
       const int err = errno;
       struct stat st;
       if (::stat(prefix.c_str(), &st) != 0) {
         return absl::ErrnoToStatus(
-            err, prefix == path
-                     ? absl::StrCat(path, ": cannot create directory")
-                     : absl::StrCat(path, ": cannot create directory '", prefix,
-                                    "'"));
+            err, prefix == path ? absl::StrCat(path, ": cannot create directory")
+                                : absl::StrCat(path, ": cannot create directory '", prefix, "'"));
       }
       if (!S_ISDIR(st.st_mode)) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(path, ": cannot create directory: '", prefix,
-                         "' exists and is not a directory"));
+        return absl::FailedPreconditionError(absl::StrCat(
+            path, ": cannot create directory: '", prefix, "' exists and is not a directory"));
       }
     }
     if (last) break;

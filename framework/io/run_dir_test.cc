@@ -82,8 +82,7 @@ TEST(ResolveUserPathTest, TildeUsesHome) {
 }
 
 TEST(ResolveUserPathTest, Errors) {
-  EXPECT_EQ(ResolveUserPath("").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ResolveUserPath("").status().code(), absl::StatusCode::kInvalidArgument);
   ScopedEnv work("BUILD_WORKING_DIRECTORY", "relative/dir");
   EXPECT_THAT(ResolveUserPath("x").status().message(),
               HasSubstr("x: cannot resolve against $BUILD_WORKING_DIRECTORY "
@@ -118,8 +117,8 @@ TEST(MakeDirsTest, FileInTheWayIsNamed) {
   ASSERT_TRUE(WriteFileAtomically(dir + "/runs", "a file").ok());
   absl::Status status = MakeDirs(dir + "/runs/exp1");
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(status.message(), dir + "/runs/exp1: cannot create directory: '" +
-                                  dir + "/runs' exists and is not a directory");
+  EXPECT_EQ(status.message(), dir + "/runs/exp1: cannot create directory: '" + dir +
+                                  "/runs' exists and is not a directory");
   status = MakeDirs(dir + "/runs");
   EXPECT_EQ(status.message(), dir + "/runs: cannot create directory: '" + dir +
                                   "/runs' exists and is not a directory");
@@ -129,9 +128,8 @@ TEST(MakeDirsTest, SystemErrorsNameTheComponent) {
   // /proc refuses new directories whatever the user's privileges.
   const absl::Status status = MakeDirs("/proc/siamese_test/x");
   EXPECT_FALSE(status.ok());
-  EXPECT_THAT(status.message(),
-              HasSubstr("/proc/siamese_test/x: cannot create directory "
-                        "'/proc/siamese_test': "));
+  EXPECT_THAT(status.message(), HasSubstr("/proc/siamese_test/x: cannot create directory "
+                                          "'/proc/siamese_test': "));
   EXPECT_EQ(MakeDirs("").code(), absl::StatusCode::kInvalidArgument);
 }
 

@@ -13,8 +13,7 @@
 
 namespace siamese {
 
-absl::Status WriteTsv(const std::string& path,
-                      const std::vector<TsvRow>& rows) {
+absl::Status WriteTsv(const std::string& path, const std::vector<TsvRow>& rows) {
   std::string contents;
   for (size_t r = 0; r < rows.size(); ++r) {
     for (size_t c = 0; c < rows[r].size(); ++c) {
@@ -24,10 +23,9 @@ absl::Status WriteTsv(const std::string& path,
         const char* what = field[bad] == '\t'   ? "a tab"
                            : field[bad] == '\n' ? "a line break (\\n)"
                                                 : "a carriage return (\\r)";
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": cannot write TSV: row ", r + 1, ", column ",
-                         c + 1, " contains ", what, " at character ", bad + 1,
-                         "; TSV fields cannot contain tabs or line breaks"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": cannot write TSV: row ", r + 1, ", column ", c + 1, " contains ", what,
+            " at character ", bad + 1, "; TSV fields cannot contain tabs or line breaks"));
       }
       if (c > 0) contents += '\t';
       contents += field;
@@ -40,8 +38,7 @@ absl::Status WriteTsv(const std::string& path,
 absl::StatusOr<TsvReader> TsvReader::Open(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rbe");
   if (file == nullptr) {
-    return absl::ErrnoToStatus(errno,
-                               absl::StrCat(path, ": cannot open TSV file"));
+    return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot open TSV file"));
   }
   struct stat st;
   if (::fstat(::fileno(file), &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -62,8 +59,7 @@ absl::StatusOr<bool> TsvReader::Next(TsvRow* fields) {
   std::unique_ptr<char, decltype(&std::free)> owned(buffer, &std::free);
   if (n < 0) {
     if (std::ferror(file_.get())) {
-      return absl::ErrnoToStatus(
-          err, absl::StrCat(path_, ":", line_number_ + 1, ": read failed"));
+      return absl::ErrnoToStatus(err, absl::StrCat(path_, ":", line_number_ + 1, ": read failed"));
     }
     return false;
   }
@@ -73,20 +69,17 @@ absl::StatusOr<bool> TsvReader::Next(TsvRow* fields) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   const size_t nul = line.find('\0');
   if (nul != absl::string_view::npos) {
-    return Error(absl::StrCat("NUL byte at character ", nul + 1,
-                              " (is this a binary file?)"));
+    return Error(absl::StrCat("NUL byte at character ", nul + 1, " (is this a binary file?)"));
   }
   *fields = absl::StrSplit(line, '\t');
   return true;
 }
 
 absl::Status TsvReader::Error(absl::string_view message) const {
-  return absl::InvalidArgumentError(
-      absl::StrCat(path_, ":", line_number_, ": ", message));
+  return absl::InvalidArgumentError(absl::StrCat(path_, ":", line_number_, ": ", message));
 }
 
-absl::StatusOr<std::vector<TsvRow>> ReadTsv(const std::string& path,
-                                            int columns) {
+absl::StatusOr<std::vector<TsvRow>> ReadTsv(const std::string& path, int columns) {
   absl::StatusOr<TsvReader> reader = TsvReader::Open(path);
   if (!reader.ok()) return reader.status();
   std::vector<TsvRow> rows;
@@ -96,12 +89,11 @@ absl::StatusOr<std::vector<TsvRow>> ReadTsv(const std::string& path,
     absl::StatusOr<bool> more = reader->Next(&row);
     if (!more.ok()) return more.status();
     if (!*more) break;
-    if (columns == kTsvColumnsOfFirstLine)
-      columns = static_cast<int>(row.size());
+    if (columns == kTsvColumnsOfFirstLine) columns = static_cast<int>(row.size());
     if (columns > 0 && row.size() != static_cast<size_t>(columns)) {
-      return reader->Error(absl::StrCat(
-          "expected ", columns, " tab-separated fields",
-          from_first_line ? " (as on line 1)" : "", ", found ", row.size()));
+      return reader->Error(absl::StrCat("expected ", columns, " tab-separated fields",
+                                        from_first_line ? " (as on line 1)" : "", ", found ",
+                                        row.size()));
     }
     rows.push_back(std::move(row));
   }

@@ -53,8 +53,7 @@ class TsvReader {
   struct FileCloser {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
-  TsvReader(std::string path, std::FILE* file)
-      : path_(std::move(path)), file_(file) {}
+  TsvReader(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {}
 
   std::string path_;
   std::unique_ptr<std::FILE, FileCloser> file_;
@@ -69,8 +68,8 @@ constexpr int kTsvColumnsOfFirstLine = 0;  // All lines as wide as line 1.
 // every line; see the constants above for the other choices. Errors:
 // those of TsvReader, and "<path>:<line>: expected N tab-separated fields,
 // found M" (InvalidArgument).
-absl::StatusOr<std::vector<TsvRow>> ReadTsv(
-    const std::string& path, int columns = kTsvColumnsOfFirstLine);
+absl::StatusOr<std::vector<TsvRow>> ReadTsv(const std::string& path,
+                                            int columns = kTsvColumnsOfFirstLine);
 
 }  // namespace siamese
 

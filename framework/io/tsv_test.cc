@@ -23,8 +23,7 @@ std::string WriteTemp(const std::string& bytes) {
 
 TEST(TsvTest, WriteProducesTabsAndNewlines) {
   const std::string path = NewTestDir() + "/meta.tsv";
-  ASSERT_TRUE(
-      WriteTsv(path, {{"label", "name"}, {"3", "dress"}, {"", "x"}}).ok());
+  ASSERT_TRUE(WriteTsv(path, {{"label", "name"}, {"3", "dress"}, {"", "x"}}).ok());
   EXPECT_EQ(*ReadFile(path), "label\tname\n3\tdress\n\tx\n");
 }
 
@@ -42,9 +41,8 @@ TEST(TsvTest, WriteRefusesFieldsWithSeparators) {
   const std::string path = dir + "/bad.tsv";
   absl::Status status = WriteTsv(path, {{"ok"}, {"fine", "tab\there"}});
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(),
-              HasSubstr(path + ": cannot write TSV: row 2, column 2 contains a "
-                               "tab at character 4"));
+  EXPECT_THAT(status.message(), HasSubstr(path + ": cannot write TSV: row 2, column 2 contains a "
+                                                 "tab at character 4"));
   status = WriteTsv(path, {{"line\nbreak"}});
   EXPECT_THAT(status.message(), HasSubstr("contains a line break (\\n)"));
   status = WriteTsv(path, {{"cr\r"}});
@@ -80,13 +78,11 @@ TEST(TsvTest, ErrorsNamePathAndLine) {
   const std::string path = WriteTemp("a\tb\tc\n1\t2\t3\n4\t5\n");
   auto rows = ReadTsv(path);
   EXPECT_EQ(rows.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(rows.status().message(),
-            path +
-                ":3: expected 3 tab-separated fields (as on line 1), "
-                "found 2");
+  EXPECT_EQ(rows.status().message(), path +
+                                         ":3: expected 3 tab-separated fields (as on line 1), "
+                                         "found 2");
   rows = ReadTsv(path, 2);
-  EXPECT_EQ(rows.status().message(),
-            path + ":1: expected 2 tab-separated fields, found 3");
+  EXPECT_EQ(rows.status().message(), path + ":1: expected 2 tab-separated fields, found 3");
   rows = ReadTsv(path, kTsvAnyColumns);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ(rows->size(), 3u);
@@ -110,9 +106,8 @@ TEST(TsvTest, CallersReportFieldErrorsThroughTheReader) {
 TEST(TsvTest, BinaryFileIsReported) {
   const std::string path = WriteTemp(std::string("ok\nab\0cd\n", 9));
   auto rows = ReadTsv(path, kTsvAnyColumns);
-  EXPECT_THAT(rows.status().message(),
-              HasSubstr(path + ":2: NUL byte at character 3 (is this a "
-                               "binary file?)"));
+  EXPECT_THAT(rows.status().message(), HasSubstr(path + ":2: NUL byte at character 3 (is this a "
+                                                        "binary file?)"));
 }
 
 TEST(TsvTest, MissingFileAndDirectory) {

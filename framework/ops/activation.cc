@@ -7,15 +7,13 @@ namespace {
 
 using dnnl::algorithm;
 using EltwiseFwd = CachedPrimitive<dnnl::eltwise_forward::primitive_desc, dnnl::eltwise_forward>;
-using EltwiseBwd =
-    CachedPrimitive<dnnl::eltwise_backward::primitive_desc, dnnl::eltwise_backward>;
+using EltwiseBwd = CachedPrimitive<dnnl::eltwise_backward::primitive_desc, dnnl::eltwise_backward>;
 
 // y = f(x), in x's layout.
 Tensor EltwiseForward(algorithm alg, float alpha, float beta, const Tensor& x) {
   const dnnl::memory::desc& md = x.desc();
   EltwiseFwd& p = PrimitiveCache::GetOrCreate<EltwiseFwd>(
-      PrimitiveKey("eltwise_fwd").Add(static_cast<int64_t>(alg)).Add(alpha).Add(beta).Add(md),
-      [&] {
+      PrimitiveKey("eltwise_fwd").Add(static_cast<int64_t>(alg)).Add(alpha).Add(beta).Add(md), [&] {
         dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
         dnnl::eltwise_forward::primitive_desc pd(d, CpuEngine());
         return EltwiseFwd{pd, dnnl::eltwise_forward(pd)};
@@ -31,8 +29,7 @@ Tensor EltwiseBackward(algorithm alg, float alpha, float beta, const Tensor& x,
   const dnnl::memory::desc& md = x.desc();
   Tensor dy = dy_any.ToLayout(md);
   EltwiseBwd& p = PrimitiveCache::GetOrCreate<EltwiseBwd>(
-      PrimitiveKey("eltwise_bwd").Add(static_cast<int64_t>(alg)).Add(alpha).Add(beta).Add(md),
-      [&] {
+      PrimitiveKey("eltwise_bwd").Add(static_cast<int64_t>(alg)).Add(alpha).Add(beta).Add(md), [&] {
         dnnl::eltwise_forward::desc fd(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
         dnnl::eltwise_forward::primitive_desc fpd(fd, CpuEngine());
         dnnl::eltwise_backward::desc d(alg, md, md, alpha, beta);

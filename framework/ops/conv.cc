@@ -51,9 +51,9 @@ Shape ConvOutputShape(const char* op, const Shape& x, const Shape& w, const Vari
     const int64_t extent = g.dilation[i] * (w[i + 2] - 1) + 1;
     const int64_t padded = x[i + 2] + 2 * g.pad[i];
     SIAMESE_CHECK(extent <= padded)
-        << op << ": kernel of weight " << ShapeToString(w) << " (dilation "
-        << Join(g.dilation) << ") is larger than the padded input " << ShapeToString(x)
-        << " (padding " << Join(g.pad) << ")";
+        << op << ": kernel of weight " << ShapeToString(w) << " (dilation " << Join(g.dilation)
+        << ") is larger than the padded input " << ShapeToString(x) << " (padding " << Join(g.pad)
+        << ")";
     y.push_back((padded - extent) / g.stride[i] + 1);
   }
   return y;
@@ -68,8 +68,8 @@ PrimitiveKey ConvKey(const char* name, const Shape& x, const Shape& w, bool has_
   return key;
 }
 
-using ConvFwd = CachedPrimitive<dnnl::convolution_forward::primitive_desc,
-                                dnnl::convolution_forward>;
+using ConvFwd =
+    CachedPrimitive<dnnl::convolution_forward::primitive_desc, dnnl::convolution_forward>;
 using ConvBwdData = CachedPrimitive<dnnl::convolution_backward_data::primitive_desc,
                                     dnnl::convolution_backward_data>;
 using ConvBwdWeights = CachedPrimitive<dnnl::convolution_backward_weights::primitive_desc,
@@ -79,13 +79,13 @@ ConvFwd& ForwardPrimitive(const Shape& x, const Shape& w, const Shape& y, bool h
                           const ConvGeometry& g) {
   return PrimitiveCache::GetOrCreate<ConvFwd>(ConvKey("conv_fwd", x, w, has_bias, g), [&] {
     const auto kind = dnnl::prop_kind::forward_training;
-    auto d = has_bias ? dnnl::convolution_forward::desc(
-                            kind, algorithm::convolution_direct, AnyDesc(x), AnyDesc(w),
-                            PlainDesc({w[0]}), AnyDesc(y), g.Strides(), g.DnnlDilates(),
-                            g.Pads(), g.Pads())
-                      : dnnl::convolution_forward::desc(
-                            kind, algorithm::convolution_direct, AnyDesc(x), AnyDesc(w),
-                            AnyDesc(y), g.Strides(), g.DnnlDilates(), g.Pads(), g.Pads());
+    auto d = has_bias
+                 ? dnnl::convolution_forward::desc(kind, algorithm::convolution_direct, AnyDesc(x),
+                                                   AnyDesc(w), PlainDesc({w[0]}), AnyDesc(y),
+                                                   g.Strides(), g.DnnlDilates(), g.Pads(), g.Pads())
+                 : dnnl::convolution_forward::desc(kind, algorithm::convolution_direct, AnyDesc(x),
+                                                   AnyDesc(w), AnyDesc(y), g.Strides(),
+                                                   g.DnnlDilates(), g.Pads(), g.Pads());
     dnnl::convolution_forward::primitive_desc pd(d, CpuEngine());
     return ConvFwd{pd, dnnl::convolution_forward(pd)};
   });
@@ -135,13 +135,13 @@ void ConvBackwardWeights(const Tensor& xs, const Shape& w_shape, const Tensor& d
       ConvKey("conv_bwd_weights", xs.shape(), w_shape, has_bias, g), [&] {
         ConvFwd& f = ForwardPrimitive(xs.shape(), w_shape, dy.shape(), has_bias, g);
         const auto alg = algorithm::convolution_direct;
-        auto d = has_bias ? dnnl::convolution_backward_weights::desc(
-                                alg, AnyDesc(xs.shape()), AnyDesc(w_shape),
-                                PlainDesc({w_shape[0]}), AnyDesc(dy.shape()), g.Strides(),
-                                g.DnnlDilates(), g.Pads(), g.Pads())
-                          : dnnl::convolution_backward_weights::desc(
-                                alg, AnyDesc(xs.shape()), AnyDesc(w_shape), AnyDesc(dy.shape()),
-                                g.Strides(), g.DnnlDilates(), g.Pads(), g.Pads());
+        auto d = has_bias
+                     ? dnnl::convolution_backward_weights::desc(
+                           alg, AnyDesc(xs.shape()), AnyDesc(w_shape), PlainDesc({w_shape[0]}),
+                           AnyDesc(dy.shape()), g.Strides(), g.DnnlDilates(), g.Pads(), g.Pads())
+                     : dnnl::convolution_backward_weights::desc(
+                           alg, AnyDesc(xs.shape()), AnyDesc(w_shape), AnyDesc(dy.shape()),
+                           g.Strides(), g.DnnlDilates(), g.Pads(), g.Pads());
         dnnl::convolution_backward_weights::primitive_desc pd(d, CpuEngine(), f.pd);
         return ConvBwdWeights{pd, dnnl::convolution_backward_weights(pd)};
       });
@@ -164,8 +164,8 @@ Variable ConvNd(const char* op, const Variable& x, const Variable& weight, const
   const Shape y_shape = ConvOutputShape(op, x.shape(), weight.shape(), bias, g);
   const bool has_bias = bias.defined();
   Tensor xs;
-  Tensor y = ConvForward(x.value(), weight.value(), has_bias ? bias.value() : Tensor(), y_shape,
-                         g, &xs);
+  Tensor y =
+      ConvForward(x.value(), weight.value(), has_bias ? bias.value() : Tensor(), y_shape, g, &xs);
   std::vector<Variable> inputs = {x, weight};
   if (has_bias) inputs.push_back(bias);
   const memory::desc y_md = y.desc();
@@ -188,9 +188,9 @@ Variable ConvNd(const char* op, const Variable& x, const Variable& weight, const
 
 Variable Conv2d(const Variable& x, const Variable& weight, const Variable& bias,
                 const Conv2dOptions& o) {
-  return ConvNd("conv2d", x, weight, bias,
-                ConvGeometry{{o.stride_h, o.stride_w}, {o.pad_h, o.pad_w},
-                             {o.dilation_h, o.dilation_w}});
+  return ConvNd(
+      "conv2d", x, weight, bias,
+      ConvGeometry{{o.stride_h, o.stride_w}, {o.pad_h, o.pad_w}, {o.dilation_h, o.dilation_w}});
 }
 
 Variable Conv1d(const Variable& x, const Variable& weight, const Variable& bias,

@@ -40,8 +40,7 @@ Tensor ReferenceConv2d(const Tensor& x_any, const Tensor& w, const Tensor& b,
 }
 
 // A 1-D convolution is the 2-D one with H = KH = 1.
-Tensor ReferenceConv1d(const Tensor& x, const Tensor& w, const Tensor& b,
-                       const Conv1dOptions& o) {
+Tensor ReferenceConv1d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv1dOptions& o) {
   Conv2dOptions o2;
   o2.stride_w = o.stride;
   o2.pad_w = o.padding;
@@ -139,12 +138,12 @@ TEST(Conv2dTest, GradientBlockedChannels) {
 TEST(Conv2dTest, GradientOnlyForSomeInputs) {
   Tensor x = RandomTensor({2, 3, 5, 5}, 1), w = RandomTensor({4, 3, 3, 3}, 2);
   Tensor b = RandomTensor({4}, 3);
-  EXPECT_TRUE(CheckGradients(
-      [](const std::vector<Variable>& in) { return Conv2d(in[0], in[1], in[2]); },
-      {Variable(x, false), Variable(w, true), Variable(b, false)}));
-  EXPECT_TRUE(CheckGradients(
-      [](const std::vector<Variable>& in) { return Conv2d(in[0], in[1], in[2]); },
-      {Variable(x, true), Variable(w, false), Variable(b, false)}));
+  EXPECT_TRUE(
+      CheckGradients([](const std::vector<Variable>& in) { return Conv2d(in[0], in[1], in[2]); },
+                     {Variable(x, false), Variable(w, true), Variable(b, false)}));
+  EXPECT_TRUE(
+      CheckGradients([](const std::vector<Variable>& in) { return Conv2d(in[0], in[1], in[2]); },
+                     {Variable(x, true), Variable(w, false), Variable(b, false)}));
 }
 
 TEST(Conv2dTest, WeightGradientIsPlain) {
@@ -303,9 +302,9 @@ TEST(Conv1dTest, SecondIdenticalCallCreatesNoPrimitive) {
 }
 
 TEST(Conv1dDeathTest, MismatchedChannels) {
-  EXPECT_DEATH(Conv1d(Variable(Tensor::Zeros({2, 3, 8})), Variable(Tensor::Zeros({4, 5, 3})),
-                      Variable()),
-               "conv1d: input \\[2, 3, 8\\] and weight \\[4, 5, 3\\]");
+  EXPECT_DEATH(
+      Conv1d(Variable(Tensor::Zeros({2, 3, 8})), Variable(Tensor::Zeros({4, 5, 3})), Variable()),
+      "conv1d: input \\[2, 3, 8\\] and weight \\[4, 5, 3\\]");
 }
 
 }  // namespace

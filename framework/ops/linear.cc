@@ -23,8 +23,7 @@ struct IpFwd {
   dnnl::inner_product_forward prim;
 };
 
-IpFwd& LinearForwardPrimitive(const dnnl::memory::desc& src, const Shape& w_shape,
-                              bool has_bias) {
+IpFwd& LinearForwardPrimitive(const dnnl::memory::desc& src, const Shape& w_shape, bool has_bias) {
   const int64_t out = w_shape[0];
   return PrimitiveCache::GetOrCreate<IpFwd>(
       PrimitiveKey("linear_fwd").Add(src).Add(w_shape).Add(static_cast<int64_t>(has_bias)), [&] {
@@ -59,7 +58,8 @@ Tensor LinearBackwardData(const Tensor& x, const Tensor& w, const Tensor& dy, bo
   Bwd& p = PrimitiveCache::GetOrCreate<Bwd>(
       PrimitiveKey("linear_bwd_data").Add(x.desc()).Add(w_shape).Add(int64_t{has_bias}), [&] {
         IpFwd& f = LinearForwardPrimitive(x.desc(), w_shape, has_bias);
-        dnnl::inner_product_backward_data::desc d(x.desc(), AnyDesc(w_shape), PlainDesc(dy.shape()));
+        dnnl::inner_product_backward_data::desc d(x.desc(), AnyDesc(w_shape),
+                                                  PlainDesc(dy.shape()));
         dnnl::inner_product_backward_data::primitive_desc pd(d, CpuEngine(), f.pd);
         return Bwd{pd, dnnl::inner_product_backward_data(pd)};
       });
@@ -198,32 +198,31 @@ Variable MatMul(const Variable& a, const Variable& b, bool transpose_a, bool tra
   const Shape& as = a.shape();
   const Shape& bs = b.shape();
   const int r = static_cast<int>(as.size());
-  bool ok = r >= 2 && r <= 4 && bs.size() >= 2 &&
-            (bs.size() == as.size() || bs.size() == 2);
+  bool ok = r >= 2 && r <= 4 && bs.size() >= 2 && (bs.size() == as.size() || bs.size() == 2);
   if (ok && bs.size() == as.size()) ok = std::equal(as.begin(), as.end() - 2, bs.begin());
   if (ok) {
     const int64_t ka = transpose_a ? as[r - 2] : as[r - 1];
     const int64_t kb = transpose_b ? bs[bs.size() - 1] : bs[bs.size() - 2];
     ok = ka == kb;
   }
-  SIAMESE_CHECK(ok) << "matmul: cannot multiply " << ShapeToString(as)
-                    << (transpose_a ? "^T" : "") << " by " << ShapeToString(bs)
-                    << (transpose_b ? "^T" : "");
+  SIAMESE_CHECK(ok) << "matmul: cannot multiply " << ShapeToString(as) << (transpose_a ? "^T" : "")
+                    << " by " << ShapeToString(bs) << (transpose_b ? "^T" : "");
   const bool b_shared = bs.size() < as.size();
   Tensor c = MatMulForward(a.value(), transpose_a, b.value(), transpose_b);
-  return RecordOp("matmul", {a, b}, c, [a, b, transpose_a, transpose_b, b_shared](const Tensor& dc) {
-    const bool ta = transpose_a, tb = transpose_b;
-    // With C = op(A) op(B): d op(A) = dC op(B)^T and d op(B) = op(A)^T dC.
-    if (a.requires_grad()) {
-      a.AccumulateGrad(ta ? MatMulForward(b.value(), tb, dc, true)
-                          : MatMulForward(dc, false, b.value(), !tb));
-    }
-    if (b.requires_grad()) {
-      Tensor db = tb ? MatMulForward(dc, true, a.value(), ta)
-                     : MatMulForward(a.value(), !ta, dc, false);
-      b.AccumulateGrad(b_shared ? SumBatches(db) : db);
-    }
-  });
+  return RecordOp("matmul", {a, b}, c,
+                  [a, b, transpose_a, transpose_b, b_shared](const Tensor& dc) {
+                    const bool ta = transpose_a, tb = transpose_b;
+                    // With C = op(A) op(B): d op(A) = dC op(B)^T and d op(B) = op(A)^T dC.
+                    if (a.requires_grad()) {
+                      a.AccumulateGrad(ta ? MatMulForward(b.value(), tb, dc, true)
+                                          : MatMulForward(dc, false, b.value(), !tb));
+                    }
+                    if (b.requires_grad()) {
+                      Tensor db = tb ? MatMulForward(dc, true, a.value(), ta)
+                                     : MatMulForward(a.value(), !ta, dc, false);
+                      b.AccumulateGrad(b_shared ? SumBatches(db) : db);
+                    }
+                  });
 }
 
 }  // namespace siamese

@@ -96,9 +96,9 @@ TEST(LinearTest, FlattensFourDimensionalInputChannelMajor) {
 
 TEST(LinearTest, GradientWithAndWithoutBias) {
   Tensor x = RandomTensor({4, 6}, 1), w = RandomTensor({3, 6}, 2), b = RandomTensor({3}, 3);
-  EXPECT_TRUE(CheckGradients(
-      [](const std::vector<Variable>& in) { return Linear(in[0], in[1], in[2]); },
-      {Variable(x, true), Variable(w, true), Variable(b, true)}));
+  EXPECT_TRUE(
+      CheckGradients([](const std::vector<Variable>& in) { return Linear(in[0], in[1], in[2]); },
+                     {Variable(x, true), Variable(w, true), Variable(b, true)}));
   EXPECT_TRUE(CheckGradients(
       [](const std::vector<Variable>& in) { return Linear(in[0], in[1], Variable()); },
       {Variable(x, true), Variable(w, true)}));
@@ -106,9 +106,9 @@ TEST(LinearTest, GradientWithAndWithoutBias) {
 
 TEST(LinearTest, GradientFourDimensionalInput) {
   Tensor x = RandomTensor({2, 3, 2, 2}, 1), w = RandomTensor({5, 12}, 2), b = RandomTensor({5}, 3);
-  EXPECT_TRUE(CheckGradients(
-      [](const std::vector<Variable>& in) { return Linear(in[0], in[1], in[2]); },
-      {Variable(x, true), Variable(w, true), Variable(b, true)}));
+  EXPECT_TRUE(
+      CheckGradients([](const std::vector<Variable>& in) { return Linear(in[0], in[1], in[2]); },
+                     {Variable(x, true), Variable(w, true), Variable(b, true)}));
 }
 
 TEST(LinearTest, SecondIdenticalCallCreatesNoPrimitive) {

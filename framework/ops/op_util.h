@@ -17,22 +17,18 @@ inline void Execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl
   CpuStream().wait();
 }
 
-inline dnnl::memory::dims ToDims(const Shape& s) {
-  return dnnl::memory::dims(s.begin(), s.end());
-}
+inline dnnl::memory::dims ToDims(const Shape& s) { return dnnl::memory::dims(s.begin(), s.end()); }
 
 // A memory descriptor with the given dims and format "any", so that the
 // primitive chooses its preferred (often blocked) layout.
 inline dnnl::memory::desc AnyDesc(const Shape& s) {
-  return dnnl::memory::desc(ToDims(s), dnnl::memory::data_type::f32,
-                            dnnl::memory::format_tag::any);
+  return dnnl::memory::desc(ToDims(s), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
 }
 
 // Normalizes a possibly negative axis; aborts naming `op` if out of range.
 inline int NormalizeAxis(const char* op, int axis, int rank) {
   int a = axis < 0 ? axis + rank : axis;
-  SIAMESE_CHECK(a >= 0 && a < rank) << op << ": axis " << axis << " out of range for rank "
-                                    << rank;
+  SIAMESE_CHECK(a >= 0 && a < rank) << op << ": axis " << axis << " out of range for rank " << rank;
   return a;
 }
 

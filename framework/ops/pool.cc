@@ -90,8 +90,7 @@ Tensor PoolForward(algorithm alg, const Tensor& x, const Shape& y_shape, const P
                    Tensor* workspace) {
   PoolFwd& p = ForwardPrimitive(alg, x.desc(), y_shape, g);
   Tensor y = Tensor::EmptyWithLayout(y_shape, p.pd.dst_desc());
-  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, x.memory()},
-                                          {DNNL_ARG_DST, y.memory()}};
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y.memory()}};
   *workspace = WorkspaceFor(p.pd.workspace_desc());
   if (workspace->defined()) {
     args[DNNL_ARG_WORKSPACE] = WorkspaceMemory(p.pd.workspace_desc(), *workspace);
@@ -161,19 +160,22 @@ Variable GlobalAvgPoolNd(const char* op, const Variable& x, size_t spatial) {
 }  // namespace
 
 Variable MaxPool2d(const Variable& x, const Pool2dOptions& o) {
-  return PoolNd("maxpool2d", algorithm::pooling_max, x,
-                PoolGeometry{{o.kernel_h, o.kernel_w}, {o.stride_h, o.stride_w}, {o.pad_h, o.pad_w}});
+  return PoolNd(
+      "maxpool2d", algorithm::pooling_max, x,
+      PoolGeometry{{o.kernel_h, o.kernel_w}, {o.stride_h, o.stride_w}, {o.pad_h, o.pad_w}});
 }
 
 Variable AvgPool2d(const Variable& x, const Pool2dOptions& o, bool count_include_pad) {
-  return PoolNd("avgpool2d", AvgAlgorithm(count_include_pad), x,
-                PoolGeometry{{o.kernel_h, o.kernel_w}, {o.stride_h, o.stride_w}, {o.pad_h, o.pad_w}});
+  return PoolNd(
+      "avgpool2d", AvgAlgorithm(count_include_pad), x,
+      PoolGeometry{{o.kernel_h, o.kernel_w}, {o.stride_h, o.stride_w}, {o.pad_h, o.pad_w}});
 }
 
 Variable GlobalAvgPool2d(const Variable& x) { return GlobalAvgPoolNd("globalavgpool2d", x, 2); }
 
 Variable MaxPool1d(const Variable& x, int64_t kernel, int64_t stride, int64_t padding) {
-  return PoolNd("maxpool1d", algorithm::pooling_max, x, PoolGeometry{{kernel}, {stride}, {padding}});
+  return PoolNd("maxpool1d", algorithm::pooling_max, x,
+                PoolGeometry{{kernel}, {stride}, {padding}});
 }
 
 Variable AvgPool1d(const Variable& x, int64_t kernel, int64_t stride, int64_t padding,

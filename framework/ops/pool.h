@@ -36,8 +36,7 @@ struct Pool2dOptions {
 
 // x is [N, C, H, W] in any layout; returns [N, C, OH, OW].
 Variable MaxPool2d(const Variable& x, const Pool2dOptions& options);
-Variable AvgPool2d(const Variable& x, const Pool2dOptions& options,
-                   bool count_include_pad = false);
+Variable AvgPool2d(const Variable& x, const Pool2dOptions& options, bool count_include_pad = false);
 
 // Mean over H and W: [N, C, H, W] (any layout) -> plain [N, C].
 Variable GlobalAvgPool2d(const Variable& x);

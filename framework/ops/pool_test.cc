@@ -63,8 +63,8 @@ Tensor DistinctTensor(const Shape& shape, uint64_t seed) {
 }
 
 Tensor Blocked(const Tensor& x) {
-  const auto tag = x.rank() == 4 ? dnnl::memory::format_tag::nChw16c
-                                 : dnnl::memory::format_tag::nCw16c;
+  const auto tag =
+      x.rank() == 4 ? dnnl::memory::format_tag::nChw16c : dnnl::memory::format_tag::nCw16c;
   return x.ToLayout(dnnl::memory::desc(dnnl::memory::dims(x.shape().begin(), x.shape().end()),
                                        dnnl::memory::data_type::f32, tag));
 }
@@ -139,9 +139,9 @@ TEST(Pool2dTest, IncludeAndExcludePaddingDifferOnlyAtBorders) {
   Tensor ex = AvgPool2d(Variable(x), o, false).value();
   Tensor in = AvgPool2d(Variable(x), o, true).value().ToPlain();
   EXPECT_TRUE(TensorsNear(ex, Tensor::Full({1, 1, 4, 4}, 1.0f), 1e-6f, 0.f));
-  EXPECT_NEAR(in.data()[0], 4.0f / 9, 1e-6);   // corner: 4 real inputs of 9
-  EXPECT_NEAR(in.data()[1], 6.0f / 9, 1e-6);   // edge: 6 of 9
-  EXPECT_NEAR(in.data()[5], 1.0f, 1e-6);       // interior
+  EXPECT_NEAR(in.data()[0], 4.0f / 9, 1e-6);  // corner: 4 real inputs of 9
+  EXPECT_NEAR(in.data()[1], 6.0f / 9, 1e-6);  // edge: 6 of 9
+  EXPECT_NEAR(in.data()[5], 1.0f, 1e-6);      // interior
 }
 
 TEST(GlobalAvgPoolTest, TwoDimensional) {
@@ -149,9 +149,8 @@ TEST(GlobalAvgPoolTest, TwoDimensional) {
   Tensor y = GlobalAvgPool2d(Variable(Blocked(x))).value();
   ASSERT_EQ(y.shape(), (Shape{2, 17}));
   EXPECT_TRUE(y.is_plain());
-  EXPECT_TRUE(TensorsNear(y, ReferencePool2d(x, Kind::kAvgExclude, {3, 5, 1, 1, 0, 0})
-                                 .Reshape({2, 17}),
-                          1e-5f, 1e-5f));
+  EXPECT_TRUE(TensorsNear(
+      y, ReferencePool2d(x, Kind::kAvgExclude, {3, 5, 1, 1, 0, 0}).Reshape({2, 17}), 1e-5f, 1e-5f));
   EXPECT_TRUE(CheckGradients([](const std::vector<Variable>& in) { return GlobalAvgPool2d(in[0]); },
                              {Variable(RandomTensor({2, 3, 4, 5}, 2), true)}));
 }
@@ -160,8 +159,8 @@ TEST(GlobalAvgPoolTest, OneDimensional) {
   Tensor x = RandomTensor({3, 5, 7}, 1);
   Tensor y = GlobalAvgPool1d(Variable(x)).value();
   ASSERT_EQ(y.shape(), (Shape{3, 5}));
-  EXPECT_TRUE(TensorsNear(y, ReferencePool1d(x, Kind::kAvgExclude, 7, 7, 0).Reshape({3, 5}),
-                          1e-5f, 1e-5f));
+  EXPECT_TRUE(
+      TensorsNear(y, ReferencePool1d(x, Kind::kAvgExclude, 7, 7, 0).Reshape({3, 5}), 1e-5f, 1e-5f));
   EXPECT_TRUE(CheckGradients([](const std::vector<Variable>& in) { return GlobalAvgPool1d(in[0]); },
                              {Variable(RandomTensor({2, 3, 6}, 2), true)}));
 }
@@ -192,8 +191,8 @@ TEST_P(Pool1dTest, ForwardGradientAndBlocked) {
   const Pool1dCase& c = GetParam();
   Tensor x = DistinctTensor(c.x, 1);
   Tensor y = Pool1d(c, Variable(x)).value();
-  EXPECT_TRUE(TensorsNear(y, ReferencePool1d(x, c.kind, c.kernel, c.stride, c.padding), 1e-5f,
-                          1e-5f));
+  EXPECT_TRUE(
+      TensorsNear(y, ReferencePool1d(x, c.kind, c.kernel, c.stride, c.padding), 1e-5f, 1e-5f));
   Tensor yb = Pool1d(c, Variable(Blocked(x))).value();
   EXPECT_FALSE(yb.is_plain());
   EXPECT_TRUE(TensorsNear(yb, y, 0.f, 0.f));

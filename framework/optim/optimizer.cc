@@ -56,7 +56,8 @@ void Optimizer::set_learning_rate(float learning_rate) {
 }
 
 int Optimizer::SetLearningRateMultiplier(const std::string& prefix, float multiplier) {
-  SIAMESE_CHECK(multiplier >= 0.0f) << "optimizer: negative learning-rate multiplier " << multiplier;
+  SIAMESE_CHECK(multiplier >= 0.0f)
+      << "optimizer: negative learning-rate multiplier " << multiplier;
   int matched = 0;
   for (size_t i = 0; i < parameters_.size(); ++i) {
     const std::string& name = parameters_[i].first;
@@ -85,8 +86,8 @@ void Optimizer::Step() {
     if (slots.empty()) {
       for (size_t s = 0; s < slot_names_.size(); ++s) slots.push_back(ZerosLike(value));
     }
-    FlatParam p{value.raw(), grad.raw(), value.raw_size(), {}, ++steps_[i],
-                learning_rate_ * multipliers_[i]};
+    FlatParam p{value.raw(), grad.raw(),  value.raw_size(),
+                {},          ++steps_[i], learning_rate_ * multipliers_[i]};
     for (Tensor& slot : slots) {
       SIAMESE_CHECK(slot.shape() == value.shape())
           << "optimizer: state of '" << name << "' has shape " << slot.ShapeString()

@@ -8,10 +8,10 @@
 
 #include "absl/status/status.h"
 #include "framework/autograd/variable.h"
-#include "plugins/optimizers/adam/adam.h"
-#include "plugins/optimizers/sgd/sgd.h"
 #include "framework/tensor/tensor.h"
 #include "gtest/gtest.h"
+#include "plugins/optimizers/adam/adam.h"
+#include "plugins/optimizers/sgd/sgd.h"
 
 namespace siamese {
 namespace {
@@ -290,8 +290,8 @@ TEST(OptimizerTest, LearningRateMultiplierScalesMatchingParametersOnly) {
   SetGrad(encoder, {0.5f});
   SetGrad(proxies, {0.5f, -0.5f});
   opt.Step();
-  EXPECT_NEAR(Value(encoder), 0.95f, kTol);     // 1 - 0.1 * 0.5
-  EXPECT_NEAR(Value(proxies, 0), 0.5f, kTol);   // 1 - 1.0 * 0.5
+  EXPECT_NEAR(Value(encoder), 0.95f, kTol);    // 1 - 0.1 * 0.5
+  EXPECT_NEAR(Value(proxies, 0), 0.5f, kTol);  // 1 - 1.0 * 0.5
   EXPECT_NEAR(Value(proxies, 1), 1.5f, kTol);
   // The schedule's rate applies to both, the multiplier on top.
   opt.set_learning_rate(0.01f);

@@ -32,9 +32,9 @@ absl::Status ParseJson(absl::string_view text, const std::string& where,
   const auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(text.data(), text.size()), record, options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": not a valid ", record->GetDescriptor()->name(), " record: ",
-                     std::string(status.message())));
+    return absl::InvalidArgumentError(absl::StrCat(where, ": not a valid ",
+                                                   record->GetDescriptor()->name(),
+                                                   " record: ", std::string(status.message())));
   }
   return absl::OkStatus();
 }
@@ -59,8 +59,8 @@ absl::Status AppendJsonLine(const std::string& path, const google::protobuf::Mes
   const int write_errno = errno;
   const bool closed = std::fclose(f) == 0;
   if (!written || !closed) {
-    return absl::InternalError(absl::StrCat(path, ": cannot append: ",
-                                            std::strerror(written ? errno : write_errno)));
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot append: ", std::strerror(written ? errno : write_errno)));
   }
   return absl::OkStatus();
 }

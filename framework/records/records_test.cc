@@ -68,12 +68,14 @@ TEST(RecordsTest, NonFiniteNumbersAreJsonStringsAndRoundTrip) {
 
 TEST(RecordsTest, ErrorsNameTheFileAndLine) {
   const std::string path = TmpDir() + "/metrics.jsonl";
-  ASSERT_TRUE(WriteFileAtomically(path, "{\"step\": 1, \"split\": \"train\"}\n\n"
-                                        "{\"step\": 2, \"splitt\": \"train\"}\n")
+  ASSERT_TRUE(WriteFileAtomically(path,
+                                  "{\"step\": 1, \"split\": \"train\"}\n\n"
+                                  "{\"step\": 2, \"splitt\": \"train\"}\n")
                   .ok());
   auto lines = ReadMetricsLines(path);
   ASSERT_FALSE(lines.ok());
-  EXPECT_THAT(std::string(lines.status().message()), HasSubstr(path + ":3: not a valid MetricsLine"));
+  EXPECT_THAT(std::string(lines.status().message()),
+              HasSubstr(path + ":3: not a valid MetricsLine"));
   EXPECT_THAT(std::string(lines.status().message()), HasSubstr("splitt"));
   RunResults r;
   EXPECT_THAT(std::string(ReadJsonFile(TmpDir() + "/absent.json", &r).message()),
@@ -93,8 +95,9 @@ TEST(RecordsTest, AppendedLinesReadBackInOrder) {
   ASSERT_TRUE(lines.ok()) << lines.status();
   ASSERT_EQ(lines->size(), 2u);
   EXPECT_EQ((*lines)[1].step(), 10);
-  EXPECT_THAT(std::string(AppendJsonLine(TmpDir() + "/no/such/dir/m.jsonl", MetricsLine()).message()),
-              HasSubstr("cannot append: No such file or directory"));
+  EXPECT_THAT(
+      std::string(AppendJsonLine(TmpDir() + "/no/such/dir/m.jsonl", MetricsLine()).message()),
+      HasSubstr("cannot append: No such file or directory"));
 }
 
 TEST(RecordsTest, MetricValuesUseTheAblationNames) {

@@ -12,10 +12,10 @@ namespace siamese {
 std::vector<int64_t> StridedSubsample(int64_t n, int64_t max_count);
 
 struct Projection2D {
-  std::vector<double> pc1, pc2;    // One coordinate pair per row.
-  double variance[2] = {0, 0};     // Eigenvalues of the top-2 components.
-  double total_variance = 0;       // Trace of the covariance.
-  std::vector<double> axis[2];     // The unit eigenvectors (D entries each).
+  std::vector<double> pc1, pc2;  // One coordinate pair per row.
+  double variance[2] = {0, 0};   // Eigenvalues of the top-2 components.
+  double total_variance = 0;     // Trace of the covariance.
+  std::vector<double> axis[2];   // The unit eigenvectors (D entries each).
 };
 
 // Projects the `rows` x `dim` row-major `data` on its top-2 principal

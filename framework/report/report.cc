@@ -6,12 +6,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "framework/io/atomic_file.h"
+#include "framework/io/npy.h"
 #include "framework/report/pca.h"
 #include "framework/report/report_tables.h"
 #include "framework/report/run_files.h"
 #include "framework/report/svg.h"
-#include "framework/io/atomic_file.h"
-#include "framework/io/npy.h"
 
 namespace siamese {
 namespace {
@@ -22,6 +22,7 @@ body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1100px; }
 table { border-collapse: collapse; margin: 12px 0; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
 td.best { font-weight: bold; }
+td.worse { color: #b00; }
 svg.chart { display: block; margin: 12px 0; background: #fff; border: 1px solid #ddd; }
 svg.chart text { font-size: 12px; fill: #222; }
 svg.chart text.title { font-size: 14px; font-weight: bold; }
@@ -104,8 +105,10 @@ class ReportBuilder {
   std::string Pca() {
     std::vector<const Cell*> order;
     for (const Cell& c : cells_) {
-      if (c.is_base) order.insert(order.begin(), &c);
-      else order.push_back(&c);
+      if (c.is_base)
+        order.insert(order.begin(), &c);
+      else
+        order.push_back(&c);
     }
     std::string h;
     int drawn = 0;
@@ -131,7 +134,8 @@ class ReportBuilder {
       const std::vector<int64_t> rows = StridedSubsample(n, kMaxPcaPoints);
       std::vector<float> sub;
       sub.reserve(rows.size() * d);
-      for (int64_t r : rows) sub.insert(sub.end(), emb->data.begin() + r * d, emb->data.begin() + (r + 1) * d);
+      for (int64_t r : rows)
+        sub.insert(sub.end(), emb->data.begin() + r * d, emb->data.begin() + (r + 1) * d);
       const Projection2D p = Pca2D(sub, static_cast<int64_t>(rows.size()), d);
       Scatter sc;
       std::set<int64_t> classes;
@@ -141,7 +145,8 @@ class ReportBuilder {
         index[k] = static_cast<int>(sc.legend.size());
         sc.legend.push_back(absl::StrCat("class ", k));
       }
-      for (size_t i = 0; i < rows.size(); ++i) sc.color_index.push_back(index[labels->data[rows[i]]]);
+      for (size_t i = 0; i < rows.size(); ++i)
+        sc.color_index.push_back(index[labels->data[rows[i]]]);
       sc.x = p.pc1;
       sc.y = p.pc2;
       const double total = std::max(p.total_variance, 1e-300);
@@ -174,10 +179,10 @@ class ReportBuilder {
 std::string RenderReport(const std::string& title, const std::vector<Cell>& cells,
                          const std::vector<std::string>& metrics) {
   ReportBuilder builder(cells);
-  std::string h = absl::StrCat("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
-                               HtmlEscape(title), "</title>\n", kStyle, "</head>\n<body>\n<h1>",
-                               HtmlEscape(title), "</h1>\n<p class=\"note\">", HtmlEscape(kProvenanceNote),
-                               "</p>\n<h2>Summary</h2>\n");
+  std::string h = absl::StrCat(
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
+      HtmlEscape(title), "</title>\n", kStyle, "</head>\n<body>\n<h1>", HtmlEscape(title),
+      "</h1>\n<p class=\"note\">", HtmlEscape(kProvenanceNote), "</p>\n<h2>Summary</h2>\n");
   h += SummaryTables(cells, metrics);
   absl::StrAppend(&h, "<h2>Metrics per cell</h2>\n", BarCharts(cells, metrics));
   absl::StrAppend(&h, "<h2>Training curves</h2>\n", builder.Curves());

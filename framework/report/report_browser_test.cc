@@ -12,9 +12,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "framework/io/atomic_file.h"
 #include "framework/report/report.h"
 #include "framework/report/report_testutil.h"
-#include "framework/io/atomic_file.h"
 #include "gtest/gtest.h"
 
 namespace siamese {
@@ -64,10 +64,11 @@ class ReportBrowserTest : public ::testing::Test {
 
 TEST_F(ReportBrowserTest, EveryChartRenders) {
   const std::string dom_path = tmp_ + "/dom.html";
-  const std::string cmd = ChromiumCommand(tmp_, absl::StrCat("--dump-dom file://", tmp_,
-                                                             "/report.html > ", dom_path, " 2> ",
-                                                             tmp_, "/chromium_dom.log"));
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n" << ReadFile(tmp_ + "/chromium_dom.log").value_or("");
+  const std::string cmd =
+      ChromiumCommand(tmp_, absl::StrCat("--dump-dom file://", tmp_, "/report.html > ", dom_path,
+                                         " 2> ", tmp_, "/chromium_dom.log"));
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n"
+                                         << ReadFile(tmp_ + "/chromium_dom.log").value_or("");
   auto dom = ReadFile(dom_path);
   ASSERT_TRUE(dom.ok()) << dom.status();
   std::map<std::string, int> rendered, total;
@@ -94,10 +95,11 @@ TEST_F(ReportBrowserTest, EveryChartRenders) {
 
 TEST_F(ReportBrowserTest, ScreenshotHasContent) {
   const std::string png = tmp_ + "/report.png";
-  const std::string cmd = ChromiumCommand(
-      tmp_, absl::StrCat("--screenshot=", png, " --window-size=1200,2400 file://", tmp_,
-                         "/report.html > ", tmp_, "/chromium_shot.log 2>&1"));
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n" << ReadFile(tmp_ + "/chromium_shot.log").value_or("");
+  const std::string cmd =
+      ChromiumCommand(tmp_, absl::StrCat("--screenshot=", png, " --window-size=1200,2400 file://",
+                                         tmp_, "/report.html > ", tmp_, "/chromium_shot.log 2>&1"));
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n"
+                                         << ReadFile(tmp_ + "/chromium_shot.log").value_or("");
   struct stat st;
   ASSERT_EQ(::stat(png.c_str(), &st), 0) << png << " not written";
   EXPECT_GT(st.st_size, 10 * 1024) << "screenshot suspiciously small";
@@ -107,7 +109,8 @@ TEST_F(ReportBrowserTest, ScreenshotHasContent) {
   // Keep the artifacts for a human look when the test runs under Bazel.
   if (const char* out = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR")) {
     (void)WriteFileAtomically(absl::StrCat(out, "/report.png"), *bytes);
-    (void)WriteFileAtomically(absl::StrCat(out, "/report.html"), ReadFile(tmp_ + "/report.html").value_or(""));
+    (void)WriteFileAtomically(absl::StrCat(out, "/report.html"),
+                              ReadFile(tmp_ + "/report.html").value_or(""));
   }
 }
 

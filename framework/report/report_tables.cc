@@ -27,6 +27,28 @@ std::string SummaryTables(const std::vector<Cell>& cells, const std::vector<std:
   }
   h += "</table>\n<p>mean ± sample sd [95% CI of the mean, Student's t]; bold: best mean "
        "(lower is better for eer).</p>\n";
+  const std::vector<std::string> baselined = MetricsWithBaseline(cells, metrics);
+  if (!baselined.empty()) {
+    h += "<h3>Against the untrained encoder</h3>\n<p>The untrained encoder's mean on the same "
+         "test split, then the gain of training: trained − untrained, matched by seed; mean "
+         "[95% CI] (n). A gain below 0 makes the model worse than its starting point.</p>\n"
+         "<table><tr><th>cell</th>";
+    for (const std::string& m : baselined) {
+      absl::StrAppend(&h, "<th>", HtmlEscape(m), " untrained</th><th>gain</th>");
+    }
+    h += "</tr>\n";
+    for (const Cell& c : cells) {
+      absl::StrAppend(&h, "<tr><td>", HtmlEscape(c.label), "</td>");
+      for (const std::string& m : baselined) {
+        const Estimate g = GainOverUntrained(c, m);
+        absl::StrAppend(&h, "<td>", FormatNumber(CellEstimate(c, "untrained_" + m).mean), "</td>",
+                        g.has_ci() && g.ci_high < 0 ? "<td class=\"worse\">" : "<td>",
+                        HtmlEscape(FormatDifference(g)), "</td>");
+      }
+      h += "</tr>\n";
+    }
+    h += "</table>\n";
+  }
   const Cell* base = FindBaseCell(cells);
   if (base == nullptr) return h + "<p>No base cell: no paired differences.</p>\n";
   absl::StrAppend(&h, "<h3>Paired differences vs the base cell (", HtmlEscape(base->label),
@@ -58,8 +80,9 @@ std::string BarCharts(const std::vector<Cell>& cells, const std::vector<std::str
       bars.push_back({cells[i].label, e.mean, e.has_ci(), e.ci_low, e.ci_high,
                       std::count(best.begin(), best.end(), i) > 0});
     }
-    h += BarChartSvg(absl::StrCat(m, (LowerIsBetter(m) ? " (lower is better)" : " (higher is better)")),
-                     m, bars);
+    h += BarChartSvg(
+        absl::StrCat(m, (LowerIsBetter(m) ? " (lower is better)" : " (higher is better)")), m,
+        bars);
   }
   return h;
 }

@@ -5,11 +5,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "framework/io/atomic_file.h"
 #include "framework/report/pca.h"
 #include "framework/report/report_testutil.h"
 #include "framework/report/run_files.h"
 #include "framework/report/svg.h"
-#include "framework/io/atomic_file.h"
 #include "gtest/gtest.h"
 
 namespace siamese {
@@ -20,7 +20,8 @@ using ablation_testing::SyntheticCells;
 
 int Count(const std::string& haystack, const std::string& needle) {
   int n = 0;
-  for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1)) ++n;
+  for (size_t p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1))
+    ++n;
   return n;
 }
 
@@ -63,13 +64,13 @@ TEST(PcaTest, ConstantDataProjectsToZero) {
 
 TEST(RunFilesTest, ReadsCurvesAndRoc) {
   const std::string dir = NewTestDir("runfiles");
-  ASSERT_TRUE(
-      WriteFileAtomically(dir + "/metrics.jsonl",
-                          "{\"step\": 1, \"split\": \"train\", \"loss\": 0.9}\n"
-                          "{\"step\": 2, \"split\": \"validation\", \"retrieval\": {\"map_at_r\": 0.4}}\n\n"
-                          "{\"step\": 2, \"split\": \"train\", \"loss\": 0.7}\n"
-                          "{\"step\": 2, \"split\": \"test\", \"retrieval\": {\"map_at_r\": 0.5}}\n")
-          .ok());
+  ASSERT_TRUE(WriteFileAtomically(
+                  dir + "/metrics.jsonl",
+                  "{\"step\": 1, \"split\": \"train\", \"loss\": 0.9}\n"
+                  "{\"step\": 2, \"split\": \"validation\", \"retrieval\": {\"map_at_r\": 0.4}}\n\n"
+                  "{\"step\": 2, \"split\": \"train\", \"loss\": 0.7}\n"
+                  "{\"step\": 2, \"split\": \"test\", \"retrieval\": {\"map_at_r\": 0.5}}\n")
+                  .ok());
   auto curves = ReadTrainingCurves(dir + "/metrics.jsonl");
   ASSERT_TRUE(curves.ok()) << curves.status();
   EXPECT_EQ(curves->loss.x, (std::vector<double>{1, 2}));
@@ -83,7 +84,8 @@ TEST(RunFilesTest, ReadsCurvesAndRoc) {
   EXPECT_TRUE(absl::StrContains(bad.status().message(), "bad.jsonl:2: not a valid MetricsLine"))
       << bad.status();
 
-  ASSERT_TRUE(WriteFileAtomically(dir + "/roc.tsv", "threshold\tfar\ttar\n1\t0\t0\n0.5\t0.1\t0.8\n").ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(dir + "/roc.tsv", "threshold\tfar\ttar\n1\t0\t0\n0.5\t0.1\t0.8\n").ok());
   auto roc = ReadRoc(dir + "/roc.tsv");
   ASSERT_TRUE(roc.ok()) << roc.status();
   EXPECT_EQ(roc->x, (std::vector<double>{0, 0.1}));
@@ -111,8 +113,9 @@ TEST(ReportTest, SelfContainedWithEveryKindOfChart) {
   EXPECT_TRUE(absl::StrContains(*html, "<h1>Loss &lt;ablation&gt;</h1>"));
   EXPECT_TRUE(absl::StrContains(*html, kProvenanceNote));
   EXPECT_EQ(Count(*html, "data-chart=\"bars\""), 3);
-  EXPECT_EQ(Count(*html, "data-chart=\"loss\" xmlns=\"http://www.w3.org/2000/svg\" width=\"780.00\" "
-                         "height=\"380.00\" viewBox=\"0 0 780.00 380.00\" data-split=\"train\""),
+  EXPECT_EQ(Count(*html,
+                  "data-chart=\"loss\" xmlns=\"http://www.w3.org/2000/svg\" width=\"780.00\" "
+                  "height=\"380.00\" viewBox=\"0 0 780.00 380.00\" data-split=\"train\""),
             1);
   // Validation curves: precision_at_1, r_precision, map_at_r.
   EXPECT_EQ(Count(*html, "data-split=\"validation\""), 3);

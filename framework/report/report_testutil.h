@@ -101,7 +101,8 @@ inline CellRun WriteSyntheticRun(const std::string& dir, int c, uint64_t seed) {
       labels.push_back(k + 7);
     }
   }
-  EXPECT_TRUE(WriteNpy(dir + "/test_embeddings.npy", emb.data(), {kClasses * kPerClass, kDim}).ok());
+  EXPECT_TRUE(
+      WriteNpy(dir + "/test_embeddings.npy", emb.data(), {kClasses * kPerClass, kDim}).ok());
   EXPECT_TRUE(WriteNpyInt64(dir + "/test_labels.npy", labels.data(), {kClasses * kPerClass}).ok());
 
   CellRun run;
@@ -124,8 +125,8 @@ inline std::vector<Cell> SyntheticCells(const std::string& root, int num_cells, 
     cell.axis_values = {{"loss", value}};
     cell.is_base = c == 0;
     for (int s = 1; s <= num_seeds; ++s) {
-      cell.runs.push_back(
-          WriteSyntheticRun(absl::StrCat(root, "/cell", c, "/seed", s), c, static_cast<uint64_t>(s)));
+      cell.runs.push_back(WriteSyntheticRun(absl::StrCat(root, "/cell", c, "/seed", s), c,
+                                            static_cast<uint64_t>(s)));
     }
     cells.push_back(cell);
   }

@@ -5,9 +5,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "framework/records/records.h"
 #include "framework/io/atomic_file.h"
 #include "framework/io/tsv.h"
+#include "framework/records/records.h"
 
 namespace siamese {
 

@@ -16,8 +16,8 @@ struct Curve {
 };
 
 struct TrainingCurves {
-  Curve loss;                                // "split": "train" lines: step -> loss.
-  std::map<std::string, Curve> validation;   // "split": "validation": metric -> (step, value).
+  Curve loss;                               // "split": "train" lines: step -> loss.
+  std::map<std::string, Curve> validation;  // "split": "validation": metric -> (step, value).
 };
 
 // Reads metrics.jsonl (MetricsLine records): the loss of the "train" lines,

@@ -49,7 +49,8 @@ std::vector<double> NiceTicks(double* lo, double* hi, int target = 5) {
   *lo = std::floor(*lo / step + 1e-9) * step;
   *hi = std::ceil(*hi / step - 1e-9) * step;
   std::vector<double> ticks;
-  for (double t = *lo; t <= *hi + step * 1e-6; t += step) ticks.push_back(std::fabs(t) < step * 1e-9 ? 0 : t);
+  for (double t = *lo; t <= *hi + step * 1e-6; t += step)
+    ticks.push_back(std::fabs(t) < step * 1e-9 ? 0 : t);
   return ticks;
 }
 
@@ -65,13 +66,13 @@ std::string Open(const std::string& kind, const std::string& title, double heigh
 
 std::string Text(double x, double y, const std::string& s, const char* anchor = "middle",
                  const std::string& extra = "") {
-  return absl::StrCat("<text x=\"", F(x), "\" y=\"", F(y), "\" text-anchor=\"", anchor, "\"",
-                      extra, ">", HtmlEscape(s), "</text>\n");
+  return absl::StrCat("<text x=\"", F(x), "\" y=\"", F(y), "\" text-anchor=\"", anchor, "\"", extra,
+                      ">", HtmlEscape(s), "</text>\n");
 }
 
 std::string Line(double x1, double y1, double x2, double y2, const std::string& style) {
-  return absl::StrCat("<line x1=\"", F(x1), "\" y1=\"", F(y1), "\" x2=\"", F(x2), "\" y2=\"",
-                      F(y2), "\" ", style, "/>\n");
+  return absl::StrCat("<line x1=\"", F(x1), "\" y1=\"", F(y1), "\" x2=\"", F(x2), "\" y2=\"", F(y2),
+                      "\" ", style, "/>\n");
 }
 
 // Grid, tick labels and axis titles of a plot area.
@@ -114,8 +115,8 @@ std::string Legend(const std::vector<std::string>& names, double x, double y, bo
     s += Text(x + 20, yy, name, "start", " class=\"legend\"");
   }
   if (shown < names.size()) {
-    s += Text(x, y + 16 * static_cast<double>(shown), absl::StrCat("… ", names.size() - shown, " more"),
-              "start", " class=\"legend\"");
+    s += Text(x, y + 16 * static_cast<double>(shown),
+              absl::StrCat("… ", names.size() - shown, " more"), "start", " class=\"legend\"");
   }
   return s;
 }
@@ -126,12 +127,23 @@ std::string HtmlEscape(absl::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -174,7 +186,8 @@ std::string LineChartSvg(const LineChart& chart, const std::vector<Series>& seri
   if (chart.chance_diagonal) {
     std::string d;
     for (int i = 0; i <= 40; ++i) {
-      const double x = chart.log_x ? std::pow(10.0, sx.lo + (sx.hi - sx.lo) * i / 40) : sx.lo + (sx.hi - sx.lo) * i / 40;
+      const double x = chart.log_x ? std::pow(10.0, sx.lo + (sx.hi - sx.lo) * i / 40)
+                                   : sx.lo + (sx.hi - sx.lo) * i / 40;
       absl::StrAppend(&d, i == 0 ? "M" : "L", F(sx(x)), ",", F(sy(std::min(x, sy.hi))));
     }
     svg += absl::StrCat("<path class=\"chance\" d=\"", d, "\"/>\n");
@@ -211,7 +224,8 @@ std::string BarChartSvg(const std::string& title, const std::string& metric,
   std::vector<double> ticks = NiceTicks(&lo, &hi);
   Scale sx{lo, hi, kLabelWidth, kWidth - 40, false};
   Scale sy{0, 1, height - kBottom, kTop, false};
-  std::string svg = Open("bars", title, height, absl::StrCat("data-metric=\"", HtmlEscape(metric), "\""));
+  std::string svg =
+      Open("bars", title, height, absl::StrCat("data-metric=\"", HtmlEscape(metric), "\""));
   svg += Axes(sx, sy, ticks, {}, metric + " (mean, 95% CI)", "");
   for (size_t i = 0; i < bars.size(); ++i) {
     const Bar& b = bars[i];

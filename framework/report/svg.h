@@ -26,7 +26,7 @@ struct Series {
 struct LineChart {
   std::string kind;  // data-chart value, e.g. "loss" or "roc".
   std::string title, x_label, y_label;
-  bool log_x = false;        // Points with x <= 0 are drawn at the axis minimum.
+  bool log_x = false;            // Points with x <= 0 are drawn at the axis minimum.
   bool chance_diagonal = false;  // The line y = x (ROC of a random score).
   std::string extra_attributes;  // Appended to the <svg> tag, e.g. data-split="train".
 };
@@ -49,8 +49,8 @@ std::string BarChartSvg(const std::string& title, const std::string& metric,
 struct Scatter {
   std::string title, x_label, y_label;
   std::vector<double> x, y;
-  std::vector<int> color_index;           // Per point, into legend.
-  std::vector<std::string> legend;        // Name per color index.
+  std::vector<int> color_index;     // Per point, into legend.
+  std::vector<std::string> legend;  // Name per color index.
 };
 
 // Points colored by class, with a legend (at most 24 entries shown).

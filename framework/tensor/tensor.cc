@@ -173,8 +173,8 @@ Tensor Tensor::ToLayout(const dnnl::memory::desc& md) const {
   if (md == desc_) return *this;
   Tensor out = EmptyWithLayout(shape_, md);
   using Reorder = CachedPrimitive<dnnl::reorder::primitive_desc, dnnl::reorder>;
-  Reorder& r = PrimitiveCache::GetOrCreate<Reorder>(
-      PrimitiveKey("reorder").Add(desc_).Add(md), [&] {
+  Reorder& r =
+      PrimitiveCache::GetOrCreate<Reorder>(PrimitiveKey("reorder").Add(desc_).Add(md), [&] {
         auto pd = dnnl::reorder::primitive_desc(CpuEngine(), desc_, CpuEngine(), md);
         return Reorder{pd, dnnl::reorder(pd)};
       });
@@ -218,9 +218,7 @@ std::vector<float> Tensor::ToVector() const {
   return std::vector<float>(p.data(), p.data() + p.numel());
 }
 
-void Tensor::Fill(float value) {
-  std::fill(storage_.get(), storage_.get() + raw_size_, value);
-}
+void Tensor::Fill(float value) { std::fill(storage_.get(), storage_.get() + raw_size_, value); }
 
 int64_t BufferPoolBytes() { return Pool().pooled_bytes(); }
 void ReleaseBufferPool() { Pool().Release(); }

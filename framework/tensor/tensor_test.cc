@@ -53,8 +53,8 @@ TEST(TensorTest, BlockedLayoutRoundTripsThroughPlain) {
   std::vector<float> values(NumElements(shape));
   for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i);
   Tensor plain = Tensor::FromVector(shape, values);
-  dnnl::memory::desc blocked(dnnl::memory::dims(shape.begin(), shape.end()), dnnl::memory::data_type::f32,
-                             dnnl::memory::format_tag::nChw16c);
+  dnnl::memory::desc blocked(dnnl::memory::dims(shape.begin(), shape.end()),
+                             dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c);
   Tensor b = plain.ToLayout(blocked);
   EXPECT_FALSE(b.is_plain());
   EXPECT_EQ(b.shape(), shape);

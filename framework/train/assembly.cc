@@ -35,10 +35,10 @@ absl::Status ApplyInit(const ExperimentFile& file, Model* model) {
       matched = model->encoder->SetRequiresGrad(prefix, false);
     }
     if (matched == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          file.Where({"init", "frozen_prefixes"}), "init.frozen_prefixes: \"", prefix,
-          "\" matches no parameter of encoder \"", file.config().encoder().name(),
-          "\" or (as \"loss.<name>\") of loss \"", file.config().loss().name(), "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat(file.Where({"init", "frozen_prefixes"}), "init.frozen_prefixes: \"", prefix,
+                       "\" matches no parameter of encoder \"", file.config().encoder().name(),
+                       "\" or (as \"loss.<name>\") of loss \"", file.config().loss().name(), "\""));
     }
   }
   return absl::OkStatus();
@@ -87,8 +87,8 @@ absl::StatusOr<Model> AssembleModel(const ExperimentFile& file, const ModelShape
     if (std::find(layers.begin(), layers.end(), model.embedding_layer) == layers.end()) {
       return absl::InvalidArgumentError(absl::StrCat(
           file.Where({"evaluation", "embedding_layer"}), "evaluation.embedding_layer: encoder \"",
-          cfg.encoder().name(), "\" has no layer \"", model.embedding_layer, "\"; it has: ",
-          layers.empty() ? "none (only its output)" : absl::StrJoin(layers, ", ")));
+          cfg.encoder().name(), "\" has no layer \"", model.embedding_layer,
+          "\"; it has: ", layers.empty() ? "none (only its output)" : absl::StrJoin(layers, ", ")));
     }
   }
   return model;
@@ -107,9 +107,11 @@ absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFil
   if (cfg.has_selection()) {
     const std::string& metric = cfg.selection().metric();
     if (metric != "map_at_r" && metric != "precision_at_1" && metric != "r_precision") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          file.Where({"selection", "metric"}), "selection.metric: must be \"map_at_r\", "
-          "\"precision_at_1\" or \"r_precision\", got \"", metric, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat(file.Where({"selection", "metric"}),
+                       "selection.metric: must be \"map_at_r\", "
+                       "\"precision_at_1\" or \"r_precision\", got \"",
+                       metric, "\""));
     }
     if (cfg.training().eval_every() <= 0) {
       return absl::InvalidArgumentError(absl::StrCat(

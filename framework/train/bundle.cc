@@ -25,7 +25,8 @@ absl::Status SaveBundle(const std::string& path, const Components& c,
   *k.mutable_selection() = c.selection;
   SaveModule(*c.model.encoder, k.mutable_parameters(), k.mutable_buffers());
   SaveModule(*c.model.loss, k.mutable_loss_parameters(), k.mutable_loss_buffers());
-  for (const auto& [name, t] : c.optimizer->State()) AddTensor(name, t, k.mutable_optimizer_state());
+  for (const auto& [name, t] : c.optimizer->State())
+    AddTensor(name, t, k.mutable_optimizer_state());
   if (c.miner != nullptr) {
     for (const auto& [name, t] : c.miner->State()) AddTensor(name, t, k.mutable_miner_state());
   }
@@ -60,8 +61,8 @@ ModelShape ShapeOf(const Checkpoint& k) {
 }
 
 absl::Status RestoreModel(const Checkpoint& k, const std::string& path, Model* model) {
-  if (absl::Status s = LoadModule(k.parameters(), k.buffers(), path, "encoder",
-                                  model->encoder.get());
+  if (absl::Status s =
+          LoadModule(k.parameters(), k.buffers(), path, "encoder", model->encoder.get());
       !s.ok()) {
     return s;
   }

@@ -29,8 +29,7 @@ namespace siamese {
 // weights are of (default: steps_done; earlier for a selected model).
 absl::Status SaveBundle(const std::string& path, const Components& components,
                         const std::string& experiment_text, int64_t steps_done,
-                        std::optional<float> threshold = std::nullopt,
-                        int64_t model_step = -1);
+                        std::optional<float> threshold = std::nullopt, int64_t model_step = -1);
 
 // Reads and checks `path` (framework/train/checkpoint.h), and that it holds
 // an experiment and an example shape (InvalidArgument naming the file
@@ -45,7 +44,8 @@ ModelShape ShapeOf(const Checkpoint& checkpoint);
 absl::Status RestoreModel(const Checkpoint& checkpoint, const std::string& path, Model* model);
 
 // RestoreModel, then the optimizer's and the miner's state and the run's
-// state (untrained baseline, model selection). Returns the steps done. On error the components may be partly restored: discard them.
+// state (untrained baseline, model selection). Returns the steps done. On error the components may
+// be partly restored: discard them.
 absl::StatusOr<int64_t> RestoreTraining(const Checkpoint& checkpoint, const std::string& path,
                                         Components* components);
 

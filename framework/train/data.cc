@@ -35,8 +35,8 @@ absl::StatusOr<std::set<int64_t>> Classes(const ExperimentFile& file, const char
   for (int32_t c : wanted) {
     if (c < 0 || c >= num_classes) {
       return absl::InvalidArgumentError(absl::StrCat(file.Where({"data", field}), "data.", field,
-                                                     ": class ", c, " is not in [0, ",
-                                                     num_classes, ")"));
+                                                     ": class ", c, " is not in [0, ", num_classes,
+                                                     ")"));
     }
     out.insert(c);
   }
@@ -79,10 +79,10 @@ absl::StatusOr<std::set<int64_t>> ValidationClasses(const ExperimentFile& file,
   }
   if (static_cast<int64_t>(out.size()) >= static_cast<int64_t>(train_classes.size()) - 1 &&
       !out.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        file.Where({"data", "validation_classes"}),
-        "data.validation_classes: holding out ", out.size(), " of ", train_classes.size(),
-        " training classes leaves fewer than 2 to train on"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.Where({"data", "validation_classes"}),
+                     "data.validation_classes: holding out ", out.size(), " of ",
+                     train_classes.size(), " training classes leaves fewer than 2 to train on"));
   }
   return out;
 }
@@ -111,7 +111,8 @@ absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
   }
   data.source_files = (*train_set)->source_files();
   for (const std::string& f : (*test_set)->source_files()) {
-    if (std::find(data.source_files.begin(), data.source_files.end(), f) == data.source_files.end()) {
+    if (std::find(data.source_files.begin(), data.source_files.end(), f) ==
+        data.source_files.end()) {
       data.source_files.push_back(f);
     }
   }

@@ -27,8 +27,8 @@ class DataTest : public ::testing::Test {
     ASSERT_TRUE(testing_train::WriteSyntheticIdx(TmpDir() + "/test", 20, 2).ok());
   }
   absl::StatusOr<ExperimentData> Load(const std::vector<std::string>& overrides) {
-    auto file = ExperimentFile::Parse("data.pbtxt",
-                                      testing_train::TinyExperiment(TmpDir(), "data"), overrides);
+    auto file = ExperimentFile::Parse("data.pbtxt", testing_train::TinyExperiment(TmpDir(), "data"),
+                                      overrides);
     if (!file.ok()) return file.status();
     return LoadExperimentData(**file);
   }

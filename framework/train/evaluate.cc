@@ -37,10 +37,10 @@ absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const 
                                                         const Normalization& normalization,
                                                         const Distance& distance,
                                                         const EvaluationConfig& config) {
-  Tensor e = EmbedSplit(encoder, split, normalization, config.block_rows(), config.embedding_layer());
-  return EvaluateRetrieval(e, split.labels, e, split.labels, /*query_is_reference=*/true,
-                           distance, RecallKs(config), config.knn_k(),
-                           config.block_rows());
+  Tensor e =
+      EmbedSplit(encoder, split, normalization, config.block_rows(), config.embedding_layer());
+  return EvaluateRetrieval(e, split.labels, e, split.labels, /*query_is_reference=*/true, distance,
+                           RecallKs(config), config.knn_k(), config.block_rows());
 }
 
 absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const ExperimentData& data,
@@ -93,7 +93,8 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
   if (roc.ok()) {
     const size_t step = std::max<size_t>(1, roc->size() / 200);
     for (size_t i = 0; i < roc->size(); i += step) report.test_roc.push_back((*roc)[i]);
-    if (report.test_roc.back().threshold != roc->back().threshold) report.test_roc.push_back(roc->back());
+    if (report.test_roc.back().threshold != roc->back().threshold)
+      report.test_roc.push_back(roc->back());
   }
   report.threshold = *threshold;
   report.validation_accuracy = *val_acc;

@@ -20,7 +20,7 @@ namespace siamese {
 struct StepInfo {
   int64_t steps_done = 0;  // including this step (1 after the first)
   int64_t total_steps = 0;
-  int64_t epoch = 0;       // 0-based epoch of this step
+  int64_t epoch = 0;  // 0-based epoch of this step
   StepResult result;
 };
 

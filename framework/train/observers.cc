@@ -106,8 +106,8 @@ absl::Status ValidationObserver::AfterStep(const StepInfo& info, LoopControl* co
     // selection cannot do without them.
     if (selection_ == nullptr) return absl::OkStatus();
     return absl::Status(m.status().code(),
-                        absl::StrCat("model selection: validation at step ", info.steps_done,
-                                     ": ", m.status().message()));
+                        absl::StrCat("model selection: validation at step ", info.steps_done, ": ",
+                                     m.status().message()));
   }
   std::string note;
   if (selection_ != nullptr) {
@@ -160,8 +160,8 @@ CheckpointObserver::CheckpointObserver(const RunFolder* folder, const Components
 
 absl::Status CheckpointObserver::AfterStep(const StepInfo& info, LoopControl* control) {
   if (!control->pause && (every_ <= 0 || info.steps_done % every_ != 0)) return absl::OkStatus();
-  if (absl::Status s = SaveBundle(folder_->checkpoint_path(), *components_, experiment_text_,
-                                  info.steps_done);
+  if (absl::Status s =
+          SaveBundle(folder_->checkpoint_path(), *components_, experiment_text_, info.steps_done);
       !s.ok()) {
     return s;
   }

@@ -24,8 +24,8 @@ std::string TmpDir() {
 // results.json's metrics after training `config` (relative to the
 // workspace) into a temporary folder.
 std::map<std::string, double> Train(const std::string& config) {
-  auto file = ExperimentFile::Load(
-      config, {absl::StrFormat("output_dir: \"%s/pinned\"", TmpDir())});
+  auto file =
+      ExperimentFile::Load(config, {absl::StrFormat("output_dir: \"%s/pinned\"", TmpDir())});
   EXPECT_TRUE(file.ok()) << file.status();
   if (!file.ok()) return {};
   TrainOptions options;
@@ -47,22 +47,34 @@ void ExpectPrinted(const std::map<std::string, double>& got,
 }
 
 TEST(PinnedResultsTest, CylinderBellFunnelCnn1d) {
-  ExpectPrinted(Train("experiments/configs/cbf_cnn1d.pbtxt"),
-                {{"precision_at_1", "0.997778"}, {"r_precision", "0.991174"},
-                 {"map_at_r", "0.989949"}, {"recall_at_2", "0.998889"},
-                 {"knn_accuracy", "0.998889"}, {"num_queries", "900"}, {"roc_auc", "0.998936"},
-                 {"eer", "0.007"}, {"tar_at_far_1e-3", "0.9686"}, {"tar_at_far_1e-2", "0.9944"},
-                 {"verification_accuracy", "0.9929"}, {"threshold", "0.576707"},
-                 {"validation_accuracy", "1"}});
+  ExpectPrinted(Train("experiments/configs/cbf_cnn1d.pbtxt"), {{"precision_at_1", "0.997778"},
+                                                               {"r_precision", "0.991174"},
+                                                               {"map_at_r", "0.989949"},
+                                                               {"recall_at_2", "0.998889"},
+                                                               {"knn_accuracy", "0.998889"},
+                                                               {"num_queries", "900"},
+                                                               {"roc_auc", "0.998936"},
+                                                               {"eer", "0.007"},
+                                                               {"tar_at_far_1e-3", "0.9686"},
+                                                               {"tar_at_far_1e-2", "0.9944"},
+                                                               {"verification_accuracy", "0.9929"},
+                                                               {"threshold", "0.576707"},
+                                                               {"validation_accuracy", "1"}});
 }
 
 // Fashion-MNIST from Debian's dataset-fashion-mnist (tools/setup.sh).
 TEST(PinnedResultsTest, FashionMnistOpenSetContrastive) {
   ExpectPrinted(Train("experiments/configs/fashion_mnist_open_set_contrastive.pbtxt"),
-                {{"precision_at_1", "0.8404"}, {"r_precision", "0.378171"},
-                 {"map_at_r", "0.237074"}, {"recall_at_8", "0.9692"}, {"knn_accuracy", "0.8548"},
-                 {"roc_auc", "0.639996"}, {"eer", "0.3865"}, {"tar_at_far_1e-3", "0.0323"},
-                 {"verification_accuracy", "0.53345"}, {"threshold", "0.718805"},
+                {{"precision_at_1", "0.8404"},
+                 {"r_precision", "0.378171"},
+                 {"map_at_r", "0.237074"},
+                 {"recall_at_8", "0.9692"},
+                 {"knn_accuracy", "0.8548"},
+                 {"roc_auc", "0.639996"},
+                 {"eer", "0.3865"},
+                 {"tar_at_far_1e-3", "0.0323"},
+                 {"verification_accuracy", "0.53345"},
+                 {"threshold", "0.718805"},
                  {"validation_accuracy", "0.93185"}});
 }
 

@@ -79,7 +79,8 @@ class RotatingMiner : public Miner {
     for (int64_t a = 0; a < n; ++a)
       for (int64_t p = 0; p < n; ++p)
         for (int64_t q = 0; q < n; ++q)
-          if (a != p && labels[a] == labels[p] && labels[a] != labels[q] && count_++ % stride_ == 0) {
+          if (a != p && labels[a] == labels[p] && labels[a] != labels[q] &&
+              count_++ % stride_ == 0) {
             t.anchors.push_back(a);
             t.positives.push_back(p);
             t.negatives.push_back(q);
@@ -200,9 +201,9 @@ TEST_F(StatefulPluginsTest, LossParametersCanBeFrozenByTheirLossName) {
   ASSERT_TRUE(ckpt.ok());
   EXPECT_EQ(ckpt->loss_parameters(0).values(0), 0.0f);
 
-  auto bad = ExperimentFile::Parse("stateful.pbtxt",
-                                   testing_train::TinyExperiment(TmpDir(), "badfrozen"),
-                                   {R"(init { frozen_prefixes: "loss.nothing" })"});
+  auto bad =
+      ExperimentFile::Parse("stateful.pbtxt", testing_train::TinyExperiment(TmpDir(), "badfrozen"),
+                            {R"(init { frozen_prefixes: "loss.nothing" })"});
   ASSERT_TRUE(bad.ok());
   auto refused = Train(**bad, options);
   ASSERT_FALSE(refused.ok());

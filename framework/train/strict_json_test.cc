@@ -71,8 +71,8 @@ std::vector<std::string> JsonFiles(const std::string& dir) {
 std::string TrainTiny(const std::string& name, const std::vector<std::string>& overrides) {
   EXPECT_TRUE(testing_train::WriteSyntheticIdx(TmpDir() + "/train", 40, 1).ok());
   EXPECT_TRUE(testing_train::WriteSyntheticIdx(TmpDir() + "/test", 20, 2).ok());
-  auto file = ExperimentFile::Parse("tiny.pbtxt", testing_train::TinyExperiment(TmpDir(), name),
-                                    overrides);
+  auto file =
+      ExperimentFile::Parse("tiny.pbtxt", testing_train::TinyExperiment(TmpDir(), name), overrides);
   EXPECT_TRUE(file.ok()) << file.status();
   if (!file.ok()) return "";
   TrainOptions options;

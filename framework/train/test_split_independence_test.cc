@@ -47,8 +47,7 @@ Outcome TrainOn(const std::string& dir) {
   auto file = ExperimentFile::Parse(
       "independence.pbtxt", testing_train::TinyExperiment(dir, "run"),
       {"data { validation_class_count: 2 }", "sampler { [siamese.pk] { k: 8 } }",
-       "training { eval_every: 3 epochs: 4 }",
-       "selection { metric: \"map_at_r\" patience: 3 }",
+       "training { eval_every: 3 epochs: 4 }", "selection { metric: \"map_at_r\" patience: 3 }",
        "evaluation { few_shot { ways: 2 episodes: 50 } }"});
   EXPECT_TRUE(file.ok()) << file.status();
   Outcome out;

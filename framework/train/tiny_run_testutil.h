@@ -49,15 +49,20 @@ inline std::string TinyExperiment(const std::string& dir, const std::string& nam
   return absl::StrCat(R"(name: ")", name, R"("
 seed: 3
 threads: 1
-output_dir: ")", dir, R"(/runs"
+output_dir: ")",
+                      dir, R"(/runs"
 data {
   dataset {
     name: "idx_images"
     [siamese.idx_images] {
-      train_images: ")", dir, R"(/train-images.idx"
-      train_labels: ")", dir, R"(/train-labels.idx"
-      test_images: ")", dir, R"(/test-images.idx"
-      test_labels: ")", dir, R"(/test-labels.idx"
+      train_images: ")",
+                      dir, R"(/train-images.idx"
+      train_labels: ")",
+                      dir, R"(/train-labels.idx"
+      test_images: ")",
+                      dir, R"(/test-images.idx"
+      test_labels: ")",
+                      dir, R"(/test-labels.idx"
       class_names: "bar0" class_names: "bar1" class_names: "bar2" class_names: "bar3"
     }
   }

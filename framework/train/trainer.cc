@@ -34,9 +34,10 @@ absl::StatusOr<int64_t> Resume(const RunFolder& folder, const std::string& exper
   auto checkpoint = LoadBundle(path);
   if (!checkpoint.ok()) return checkpoint.status();
   if (checkpoint->experiment() != experiment_text) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, ": the run folder holds a checkpoint of a different experiment; give this "
-              "one another name, or delete the folder to start over"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path,
+                     ": the run folder holds a checkpoint of a different experiment; give this "
+                     "one another name, or delete the folder to start over"));
   }
   auto step = RestoreTraining(*checkpoint, path, c);
   if (!step.ok()) return step.status();
@@ -49,11 +50,11 @@ absl::StatusOr<int64_t> Resume(const RunFolder& folder, const std::string& exper
 absl::Status EvaluateUntrained(const ExperimentFile& file, const RunFolder& folder, bool verbose,
                                Components* c) {
   const Experiment& cfg = file.config();
-  auto report = EvaluateModel(c->model.encoder.get(), c->data, c->model.distance,
-                              cfg.evaluation(), cfg.seed());
+  auto report = EvaluateModel(c->model.encoder.get(), c->data, c->model.distance, cfg.evaluation(),
+                              cfg.seed());
   if (!report.ok()) {
-    return absl::Status(report.status().code(),
-                        absl::StrCat("evaluating the untrained encoder: ", report.status().message()));
+    return absl::Status(report.status().code(), absl::StrCat("evaluating the untrained encoder: ",
+                                                             report.status().message()));
   }
   c->untrained = ToTestMetrics(*report);
   if (verbose) {
@@ -93,8 +94,8 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
   const Experiment& cfg = file.config();
   auto model_step = SelectModel(file, folder, steps_done, c);
   if (!model_step.ok()) return model_step.status();
-  auto report = EvaluateModel(c->model.encoder.get(), c->data, c->model.distance,
-                              cfg.evaluation(), cfg.seed());
+  auto report = EvaluateModel(c->model.encoder.get(), c->data, c->model.distance, cfg.evaluation(),
+                              cfg.seed());
   if (!report.ok()) return report.status();
   std::optional<float> threshold;
   if (report->has_verification) threshold = static_cast<float>(report->threshold);
@@ -137,9 +138,8 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
                             r.gain_over_untrained().map_at_r());
     }
     if (r.has_selection()) {
-      absl::StrAppendFormat(&line, "; model of step %d (validation %s %.4f)",
-                            r.selection().step(), r.selection().metric(),
-                            r.selection().validation_score());
+      absl::StrAppendFormat(&line, "; model of step %d (validation %s %.4f)", r.selection().step(),
+                            r.selection().metric(), r.selection().validation_score());
     }
     std::fprintf(stderr, "%s\n", line.c_str());
   }
@@ -169,8 +169,8 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   auto first_step = Resume(*folder, experiment_text, cfg.training().resume(), options.verbose, &c);
   if (!first_step.ok()) return first_step.status();
   if (absl::Status s = folder->WriteExperiment(experiment_text); !s.ok()) return s;
-  if (absl::Status s = folder->WriteManifest(
-          MakeManifest(cfg, c.data.source_files, options.command_line));
+  if (absl::Status s =
+          folder->WriteManifest(MakeManifest(cfg, c.data.source_files, options.command_line));
       !s.ok()) {
     return s;
   }
@@ -181,11 +181,10 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   TrainingLoop loop(&c);
   ProgressObserver progress(&*folder, cfg.training().log_every(), options.verbose);
   ValidationObserver validation(&*folder, &c, cfg.evaluation(), cfg.training().eval_every(),
-                                cfg.has_selection() ? &cfg.selection() : nullptr,
-                                experiment_text, options.verbose);
+                                cfg.has_selection() ? &cfg.selection() : nullptr, experiment_text,
+                                options.verbose);
   PauseObserver pause(options.stop_after_step);
-  CheckpointObserver checkpoints(&*folder, &c, experiment_text,
-                                 cfg.training().checkpoint_every());
+  CheckpointObserver checkpoints(&*folder, &c, experiment_text, cfg.training().checkpoint_every());
   loop.AddObserver(&progress);
   loop.AddObserver(&validation);
   loop.AddObserver(&pause);

@@ -10,8 +10,8 @@
 #include "framework/records/records.h"
 #include "framework/train/bundle.h"
 #include "framework/train/checkpoint.h"
-#include "framework/train/trained_model.h"
 #include "framework/train/tiny_run_testutil.h"
+#include "framework/train/trained_model.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -30,15 +30,20 @@ std::string Config(const std::string& name) {
   return R"(name: ")" + name + R"("
 seed: 3
 threads: 1
-output_dir: ")" + d + R"(/runs"
+output_dir: ")" +
+         d + R"(/runs"
 data {
   dataset {
     name: "idx_images"
     [siamese.idx_images] {
-      train_images: ")" + d + R"(/train-images.idx"
-      train_labels: ")" + d + R"(/train-labels.idx"
-      test_images: ")" + d + R"(/test-images.idx"
-      test_labels: ")" + d + R"(/test-labels.idx"
+      train_images: ")" +
+         d + R"(/train-images.idx"
+      train_labels: ")" +
+         d + R"(/train-labels.idx"
+      test_images: ")" +
+         d + R"(/test-images.idx"
+      test_labels: ")" +
+         d + R"(/test-labels.idx"
     }
   }
   validation_fraction: 0.25
@@ -87,8 +92,8 @@ TEST_F(TrainerTest, LearnsAndWritesTheRunFolder) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->finished);
   EXPECT_THAT(r->results_json, HasSubstr("\"threshold_source\": \"validation\""));
-  for (const char* f : {"experiment.pbtxt", "manifest.json", "metrics.jsonl", "checkpoint.ckpt",
-                        "results.json"}) {
+  for (const char* f :
+       {"experiment.pbtxt", "manifest.json", "metrics.jsonl", "checkpoint.ckpt", "results.json"}) {
     EXPECT_EQ(access((r->run_dir + "/" + f).c_str(), F_OK), 0) << f;
   }
   auto ckpt = ReadCheckpoint(r->run_dir + "/checkpoint.ckpt");
@@ -136,7 +141,8 @@ TEST_F(TrainerTest, UnknownPluginListsTheRegisteredOnesWithLocation) {
   auto r = Run(text);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("test.pbtxt:"));
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("unknown encoder \"cnnn\"; registered: cnn, cnn1d"));
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("unknown encoder \"cnnn\"; registered: cnn, cnn1d"));
 }
 
 TEST_F(TrainerTest, BadPluginParameterNamesFileLineAndField) {
@@ -172,8 +178,9 @@ TEST_F(TrainerTest, TruncatedDataFileNamesFileAndOffset) {
 
 TEST_F(TrainerTest, TripletMinerFeedsAPairLoss) {
   // semi_hard mines triplets; the contrastive loss gets their (a, p) and (a, n) pairs.
-  std::string text = Replace(Config("converted"), "name: \"triplet\" [siamese.triplet] { margin: 0.2 }",
-                             "name: \"contrastive\"");
+  std::string text =
+      Replace(Config("converted"), "name: \"triplet\" [siamese.triplet] { margin: 0.2 }",
+              "name: \"contrastive\"");
   auto r = Run(text);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->finished);

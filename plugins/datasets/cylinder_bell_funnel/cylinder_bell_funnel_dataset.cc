@@ -12,7 +12,7 @@ namespace siamese {
 
 const char* CbfShapeName(int shape) {
   static constexpr const char* kNames[kNumCbfShapes] = {"cylinder", "bell",   "funnel",
-                                                         "triangle", "valley", "sawtooth"};
+                                                        "triangle", "valley", "sawtooth"};
   SIAMESE_CHECK(shape >= 0 && shape < kNumCbfShapes) << "cylinder_bell_funnel: shape " << shape;
   return kNames[shape];
 }
@@ -21,8 +21,8 @@ CbfSeries GenerateCbfSeries(int shape, int64_t length, Rng* rng) {
   SIAMESE_CHECK(shape >= 0 && shape < kNumCbfShapes) << "cylinder_bell_funnel: shape " << shape;
   SIAMESE_CHECK(length >= 64) << "cylinder_bell_funnel: length " << length << " < 64";
   CbfSeries s;
-  s.a = 16 + rng->UniformInt(17);               // {16, ..., 32}
-  const int64_t d = 32 + rng->UniformInt(65);   // {32, ..., 96}
+  s.a = 16 + rng->UniformInt(17);              // {16, ..., 32}
+  const int64_t d = 32 + rng->UniformInt(65);  // {32, ..., 96}
   s.b = std::min(s.a + d, length - 1);
   s.eta = rng->Normal();
   s.noise.resize(length);
@@ -73,8 +73,7 @@ Rng CylinderBellFunnelDataset::SeriesStream(const CbfOptions& options, int shape
 absl::StatusOr<std::unique_ptr<Dataset>> CylinderBellFunnelDataset::Generate(
     const CbfOptions& options) {
   SIAMESE_CHECK(options.per_class >= 1 && options.length >= 64)
-      << "cylinder_bell_funnel: per_class " << options.per_class << ", length "
-      << options.length;
+      << "cylinder_bell_funnel: per_class " << options.per_class << ", length " << options.length;
   if (options.split != "train" && options.split != "test") {
     return absl::InvalidArgumentError(absl::StrCat(
         "cylinder_bell_funnel: split must be \"train\" or \"test\", got \"", options.split, "\""));
@@ -96,8 +95,7 @@ absl::StatusOr<std::unique_ptr<Dataset>> CylinderBellFunnelDataset::Generate(
 }
 
 void CylinderBellFunnelDataset::CopyExample(int64_t i, float* dst) const {
-  SIAMESE_CHECK(i >= 0 && i < size()) << "cylinder_bell_funnel: example " << i << " of "
-                                      << size();
+  SIAMESE_CHECK(i >= 0 && i < size()) << "cylinder_bell_funnel: example " << i << " of " << size();
   std::copy_n(values_.data() + i * length_, length_, dst);
 }
 

@@ -46,11 +46,11 @@ struct CbfSeries {
 CbfSeries GenerateCbfSeries(int shape, int64_t length, Rng* rng);
 
 struct CbfOptions {
-  uint64_t seed = 0;         // the experiment's seed
+  uint64_t seed = 0;  // the experiment's seed
   uint64_t seed_offset = 0;
-  std::string split;         // "train" or "test"
-  int64_t per_class = 300;   // >= 1
-  int64_t length = 128;      // >= 64
+  std::string split;        // "train" or "test"
+  int64_t per_class = 300;  // >= 1
+  int64_t length = 128;     // >= 64
   bool extra_classes = false;
 };
 

@@ -59,13 +59,12 @@ TEST(CbfSeriesTest, ShapesInsideTheEventFollowTheFormulas) {
     const double amp = 6.0 + s.eta, span = static_cast<double>(s.b - s.a);
     for (int64_t t = s.a; t <= s.b; ++t) {
       const double up = (t - s.a) / span, down = (s.b - t) / span;
-      const double want[kNumCbfShapes] = {
-          amp,
-          amp * up,
-          amp * down,
-          amp * (1 - std::fabs(2 * up - 1)),
-          amp * std::fabs(2 * up - 1),
-          amp * (up < 0.5 ? 2 * up : 2 * up - 1)};
+      const double want[kNumCbfShapes] = {amp,
+                                          amp * up,
+                                          amp * down,
+                                          amp * (1 - std::fabs(2 * up - 1)),
+                                          amp * std::fabs(2 * up - 1),
+                                          amp * (up < 0.5 ? 2 * up : 2 * up - 1)};
       EXPECT_NEAR(s.values[t] - s.noise[t], want[shape], 1e-5) << CbfShapeName(shape) << " t=" << t;
     }
   }

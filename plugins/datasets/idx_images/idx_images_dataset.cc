@@ -32,13 +32,13 @@ absl::StatusOr<std::unique_ptr<Dataset>> IdxImagesDataset::Open(
   d->width_ = images->dims[2];
   d->pixels_ = std::move(images->data);
   d->labels_.assign(labels->data.begin(), labels->data.end());
-  const int64_t max_label = d->labels_.empty() ? -1 : *std::max_element(d->labels_.begin(), d->labels_.end());
+  const int64_t max_label =
+      d->labels_.empty() ? -1 : *std::max_element(d->labels_.begin(), d->labels_.end());
   if (class_names.empty()) {
     for (int64_t c = 0; c <= max_label; ++c) class_names.push_back(std::to_string(c));
   } else if (max_label >= static_cast<int64_t>(class_names.size())) {
-    return absl::InvalidArgumentError(absl::StrCat(labels_path, ": label ", max_label,
-                                                   " but only ", class_names.size(),
-                                                   " class names"));
+    return absl::InvalidArgumentError(absl::StrCat(labels_path, ": label ", max_label, " but only ",
+                                                   class_names.size(), " class names"));
   }
   d->class_names_ = std::move(class_names);
   d->files_ = {images_path, labels_path};
@@ -55,9 +55,9 @@ void IdxImagesDataset::CopyExample(int64_t i, float* dst) const {
 namespace {
 
 const std::vector<std::string>& FashionMnistClasses() {
-  static const auto* names = new std::vector<std::string>{
-      "t-shirt/top", "trouser", "pullover", "dress", "coat",
-      "sandal",      "shirt",   "sneaker",  "bag",   "ankle boot"};
+  static const auto* names =
+      new std::vector<std::string>{"t-shirt/top", "trouser", "pullover", "dress", "coat",
+                                   "sandal",      "shirt",   "sneaker",  "bag",   "ankle boot"};
   return *names;
 }
 
@@ -65,8 +65,8 @@ absl::StatusOr<std::unique_ptr<Dataset>> Create(const IdxImagesParams& p,
                                                 const PluginContext& context,
                                                 std::vector<std::string> default_names) {
   if (context.split != "train" && context.split != "test") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("idx_images: split must be \"train\" or \"test\", got \"", context.split, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "idx_images: split must be \"train\" or \"test\", got \"", context.split, "\""));
   }
   const bool train = context.split == "train";
   absl::StatusOr<std::string> images = ResolveUserPath(train ? p.train_images() : p.test_images());

@@ -1,8 +1,9 @@
 #include "plugins/datasets/idx_images/idx_images_dataset.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
-#include <unistd.h>
 
 #include "framework/core/registry.h"
 #include "framework/io/idx.h"
@@ -55,8 +56,8 @@ TEST(IdxImagesDatasetTest, ReadsScaledPixelsAndLabels) {
 }
 
 TEST(IdxImagesDatasetTest, MissingFileIsNamed) {
-  auto d = Make(R"(name: "fashion_mnist" [siamese.idx_images] { train_images: "/nope/x.gz" })",
-                "train");
+  auto d =
+      Make(R"(name: "fashion_mnist" [siamese.idx_images] { train_images: "/nope/x.gz" })", "train");
   ASSERT_FALSE(d.ok());
   EXPECT_THAT(std::string(d.status().message()), HasSubstr("/nope/x.gz"));
 }

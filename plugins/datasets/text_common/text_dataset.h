@@ -82,20 +82,21 @@ struct SplitFile {
   Derived derived;
 };
 
-template <typename Contents, typename Derived, typename Read, typename Derive,
-          typename FromState>
-absl::StatusOr<SplitFile<Contents, Derived>> ReadSplitFile(
-    const std::string& dataset, const PluginContext& context, const TokenizerSpec& spec,
-    const std::string& train_path, const std::string& test_path, Read read, Derive derive,
-    FromState from_state) {
+template <typename Contents, typename Derived, typename Read, typename Derive, typename FromState>
+absl::StatusOr<SplitFile<Contents, Derived>> ReadSplitFile(const std::string& dataset,
+                                                           const PluginContext& context,
+                                                           const TokenizerSpec& spec,
+                                                           const std::string& train_path,
+                                                           const std::string& test_path, Read read,
+                                                           Derive derive, FromState from_state) {
   if (context.split != "train" && context.split != "test") {
     return absl::InvalidArgumentError(absl::StrCat(
         dataset, ": split must be \"train\" or \"test\", got \"", context.split, "\""));
   }
   SplitFile<Contents, Derived> f;
   f.train = context.split == "train";
-  absl::StatusOr<std::string> path = RequiredPath(f.train ? "train_path" : "test_path",
-                                                  f.train ? train_path : test_path);
+  absl::StatusOr<std::string> path =
+      RequiredPath(f.train ? "train_path" : "test_path", f.train ? train_path : test_path);
   if (!path.ok()) return path.status();
   f.path = *path;
   absl::StatusOr<Contents> contents = read(f.path);

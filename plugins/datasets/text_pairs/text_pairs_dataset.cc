@@ -133,8 +133,8 @@ absl::StatusOr<std::unique_ptr<Dataset>> Create(const TextPairsParams& p,
                                                 const PluginContext& context) {
   const TokenizerSpec spec = TokenizerSpecOf(p);
   if (absl::Status s = ValidateTokenizerSpec(spec); !s.ok()) return s;
-  auto file = ReadSplitFile<Clusters, Derived>(kName, context, spec, p.train_path(),
-                                               p.test_path(), ReadClusters, Derive, FromState);
+  auto file = ReadSplitFile<Clusters, Derived>(kName, context, spec, p.train_path(), p.test_path(),
+                                               ReadClusters, Derive, FromState);
   if (!file.ok()) return file.status();
   const bool train = file->train;
   Clusters* own = &file->contents;

@@ -52,29 +52,28 @@ absl::StatusOr<UcrSeries> ParseLine(absl::string_view line, char sep, const std:
       continue;
     }
     if (nan_column != 0) {
-      return LineError(path, line_no,
-                       absl::StrCat("column ", nan_column, ": NaN before the number at column ",
-                                    column, " (missing values are not supported; only NaN at "
-                                    "the end of a line, the padding of variable-length series, "
-                                    "is dropped)"));
+      return LineError(
+          path, line_no,
+          absl::StrCat("column ", nan_column, ": NaN before the number at column ", column,
+                       " (missing values are not supported; only NaN at "
+                       "the end of a line, the padding of variable-length series, "
+                       "is dropped)"));
     }
     if (!std::isfinite(v) || std::fabs(v) > FLT_MAX) {
-      return LineError(path, line_no,
-                       absl::StrCat("column ", column, ": value \"", field,
-                                    "\" is not a finite float"));
+      return LineError(
+          path, line_no,
+          absl::StrCat("column ", column, ": value \"", field, "\" is not a finite float"));
     }
     s.values.push_back(static_cast<float>(v));
   }
   if (s.values.size() < 2) {
-    const bool other_separator =
-        absl::StripAsciiWhitespace(line).find_first_of(sep == '\t' ? " ," : " \t") !=
-        absl::string_view::npos;
-    return LineError(path, line_no,
-                     absl::StrCat("the series has ", s.values.size(), " value",
-                                  s.values.size() == 1 ? "" : "s",
-                                  nan_column ? " (after dropping trailing NaN)" : "",
-                                  "; at least 2 are needed",
-                                  other_separator ? SeparatorHint(sep) : ""));
+    const bool other_separator = absl::StripAsciiWhitespace(line).find_first_of(
+                                     sep == '\t' ? " ," : " \t") != absl::string_view::npos;
+    return LineError(
+        path, line_no,
+        absl::StrCat("the series has ", s.values.size(), " value", s.values.size() == 1 ? "" : "s",
+                     nan_column ? " (after dropping trailing NaN)" : "", "; at least 2 are needed",
+                     other_separator ? SeparatorHint(sep) : ""));
   }
   return s;
 }
@@ -99,7 +98,8 @@ absl::StatusOr<std::vector<UcrSeries>> ParseUcr(absl::string_view text, const st
     if (!s.ok()) return s.status();
     out.push_back(*std::move(s));
   }
-  if (out.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no series (empty file)"));
+  if (out.empty())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no series (empty file)"));
   return out;
 }
 
@@ -241,11 +241,13 @@ absl::StatusOr<std::unique_ptr<Dataset>> CreateUcr(const UcrParams& p,
     options.normalization = UcrNormalization::kNone;
   } else {
     return FieldError("normalization", absl::StrCat("must be \"per_series\", \"global\" or "
-                                                    "\"none\", got \"", p.normalization(), "\""));
+                                                    "\"none\", got \"",
+                                                    p.normalization(), "\""));
   }
   if (p.length() < 0 || p.length() == 1) {
     return FieldError("length", absl::StrCat("must be 0 (the longest training series) or >= 2, "
-                                             "got ", p.length()));
+                                             "got ",
+                                             p.length()));
   }
   options.length = p.length();
   if (p.train_path().empty()) return FieldError("train_path", "required");

@@ -29,8 +29,7 @@ std::string WriteText(const std::string& name, const std::string& text) {
   return path;
 }
 
-absl::StatusOr<std::unique_ptr<Dataset>> Make(const std::string& params,
-                                              const std::string& split) {
+absl::StatusOr<std::unique_ptr<Dataset>> Make(const std::string& params, const std::string& split) {
   DatasetConfig c;
   const std::string text = "name: \"ucr\" [siamese.ucr] { " + params + " }";
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &c)) << text;
@@ -79,12 +78,15 @@ TEST(UcrParseTest, ErrorsNameFileAndLine) {
   };
   const std::vector<Case> cases = {
       {"1,1,2\n2,1,x\n", "f:2: column 3: non-numeric value \"x\""},
-      {"1\t1\t2\n2,1,2\n", "f:2: the series has 0 values; at least 2 are needed (values are "
-                            "separated by tabs in this file"},
-      {"1\t1\t2\n2\t1,2\t3\n", "f:2: column 2: non-numeric value \"1,2\" (values are separated "
-                                 "by tabs"},
-      {"1 2 3\n", "f:1: the series has 0 values; at least 2 are needed (values are separated by "
-                  "commas"},
+      {"1\t1\t2\n2,1,2\n",
+       "f:2: the series has 0 values; at least 2 are needed (values are "
+       "separated by tabs in this file"},
+      {"1\t1\t2\n2\t1,2\t3\n",
+       "f:2: column 2: non-numeric value \"1,2\" (values are separated "
+       "by tabs"},
+      {"1 2 3\n",
+       "f:1: the series has 0 values; at least 2 are needed (values are separated by "
+       "commas"},
       {"1,1,2\n\n1,2,3\n", "f:2: empty line"},
       {"1,1,2\n   \n", "f:2: empty line"},
       {"1,1,2\n1,5\n", "f:2: the series has 1 value; at least 2 are needed"},
@@ -120,8 +122,8 @@ TEST(UcrZNormalizeTest, PopulationStdAndConstantSeries) {
   std::vector<float> x = {1, 2, 3, 4};
   ZNormalize(&x);
   const float s = std::sqrt(1.25f);
-  EXPECT_THAT(x, Pointwise(FloatEq(), std::vector<float>{-1.5f / s, -0.5f / s, 0.5f / s,
-                                                         1.5f / s}));
+  EXPECT_THAT(x,
+              Pointwise(FloatEq(), std::vector<float>{-1.5f / s, -0.5f / s, 0.5f / s, 1.5f / s}));
   std::vector<float> c = {7, 7, 7};
   ZNormalize(&c);
   EXPECT_THAT(c, ElementsAre(0.0f, 0.0f, 0.0f));
@@ -178,8 +180,8 @@ TEST(UcrDatasetTest, PerSeriesNormalizationIsTheDefault) {
   auto d = Make("train_path: \"" + train + "\"", "train");
   ASSERT_TRUE(d.ok()) << d.status();
   const float s = std::sqrt(1.25f);
-  EXPECT_THAT(Example(**d, 0), Pointwise(FloatEq(), std::vector<float>{-1.5f / s, -0.5f / s,
-                                                                        0.5f / s, 1.5f / s}));
+  EXPECT_THAT(Example(**d, 0),
+              Pointwise(FloatEq(), std::vector<float>{-1.5f / s, -0.5f / s, 0.5f / s, 1.5f / s}));
   EXPECT_THAT(Example(**d, 1), ElementsAre(0.0f, 0.0f, 0.0f, 0.0f));
 }
 
@@ -197,8 +199,10 @@ TEST(UcrDatasetTest, UnknownTestLabelNamesFileLineAndTrainingFile) {
   const std::string test = WriteText("test4.tsv", "1\t1\t2\n3\t1\t2\n");
   auto d = Make("train_path: \"" + train + "\" test_path: \"" + test + "\"", "test");
   ASSERT_FALSE(d.ok());
-  EXPECT_THAT(Message(d.status()), HasSubstr(test + ":2: label \"3\" does not occur in the "
-                                             "training file " + train));
+  EXPECT_THAT(Message(d.status()), HasSubstr(test +
+                                             ":2: label \"3\" does not occur in the "
+                                             "training file " +
+                                             train));
 }
 
 TEST(UcrDatasetTest, FileErrorsNamePathAndLine) {

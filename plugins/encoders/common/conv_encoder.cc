@@ -11,13 +11,13 @@
 #include "framework/nn/module.h"
 #include "framework/ops/activation.h"
 #include "framework/ops/conv.h"
+#include "framework/ops/distance.h"
 #include "framework/ops/dropout.h"
 #include "framework/ops/linear.h"
 #include "framework/ops/norm.h"
 #include "framework/ops/pool.h"
 #include "framework/ops/shape_ops.h"
 #include "framework/tensor/rng.h"
-#include "framework/ops/distance.h"
 
 namespace siamese {
 namespace encoders {

@@ -15,11 +15,11 @@
 #include "framework/ops/elementwise.h"
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape_ops.h"
-#include "plugins/optimizers/adam/adam.h"
 #include "framework/tensor/dnnl_context.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "plugins/encoders/common/encoder_testing.h"
+#include "plugins/optimizers/adam/adam.h"
 
 namespace siamese {
 namespace {

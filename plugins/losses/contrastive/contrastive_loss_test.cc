@@ -35,14 +35,16 @@ TEST(ContrastiveLossTest, MatchesHadsellByHand) {
   Tuples t = HandPairs();
   Distance d = Distance::Euclidean();
   EXPECT_NEAR(loss->Compute({e, d.Matrix(e, e), &kLabels, &t, d}).value().item(), 0.2075f, 1e-5);
-  auto with_pos = Make(R"(name: "contrastive" [siamese.contrastive] { pos_margin: 0.5 neg_margin: 1.0 })");
+  auto with_pos =
+      Make(R"(name: "contrastive" [siamese.contrastive] { pos_margin: 0.5 neg_margin: 1.0 })");
   // positives: max(0, .3-.5)=0, (.7-.5)^2=.04; negatives as above .25 -> .29/4.
   EXPECT_NEAR(with_pos->Compute({e, d.Matrix(e, e), &kLabels, &t, d}).value().item(), 0.0725f,
               1e-5);
 }
 
 TEST(ContrastiveLossTest, GradientThroughDistanceMatrix) {
-  auto loss = Make(R"(name: "contrastive" [siamese.contrastive] { pos_margin: 0.1 neg_margin: 2.0 })");
+  auto loss =
+      Make(R"(name: "contrastive" [siamese.contrastive] { pos_margin: 0.1 neg_margin: 2.0 })");
   for (Distance d : {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
     Tuples t = HandPairs();
     EXPECT_TRUE(CheckGradients(

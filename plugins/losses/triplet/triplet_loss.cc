@@ -21,7 +21,8 @@ class TripletLoss : public Loss {
     }
     if (p.reduction() != "mean" && p.reduction() != "mean_nonzero" && p.reduction() != "sum") {
       return FieldError("reduction", absl::StrCat("must be \"mean\", \"mean_nonzero\" or \"sum\", "
-                                                  "got \"", p.reduction(), "\""));
+                                                  "got \"",
+                                                  p.reduction(), "\""));
     }
     return std::unique_ptr<Loss>(new TripletLoss(p));
   }

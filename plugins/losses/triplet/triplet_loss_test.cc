@@ -40,12 +40,14 @@ TEST(TripletLossTest, HingeMatchesHandComputation) {
   auto loss = Make(R"(name: "triplet" [siamese.triplet] { margin: 0.2 })");
   // (0,1,2): 0.3 - 1.0 + 0.2 < 0 -> 0; (1,0,3): 0.3 - 0.1 + 0.2 = 0.4. Mean 0.2.
   EXPECT_NEAR(Evaluate(loss.get(), Distance::Euclidean()), 0.2f, 1e-5);
-  auto nonzero = Make(R"(name: "triplet" [siamese.triplet] { margin: 0.2 reduction: "mean_nonzero" })");
+  auto nonzero =
+      Make(R"(name: "triplet" [siamese.triplet] { margin: 0.2 reduction: "mean_nonzero" })");
   EXPECT_NEAR(Evaluate(nonzero.get(), Distance::Euclidean()), 0.4f, 1e-5);
 }
 
 TEST(TripletLossTest, SquaredAndSoftMargin) {
-  auto sq = Make(R"(name: "triplet" [siamese.triplet] { margin: 0.2 squared: true reduction: "sum" })");
+  auto sq =
+      Make(R"(name: "triplet" [siamese.triplet] { margin: 0.2 squared: true reduction: "sum" })");
   // (0,1,2): .09 - 1 + .2 < 0; (1,0,3): .09 - .01 + .2 = .28.
   EXPECT_NEAR(Evaluate(sq.get(), Distance::Euclidean()), 0.28f, 1e-5);
   auto soft = Make(R"(name: "triplet" [siamese.triplet] { soft_margin: true })");
@@ -65,8 +67,9 @@ TEST(TripletLossTest, NoTriplesGivesZeroConnectedLoss) {
 }
 
 TEST(TripletLossTest, GradientThroughDistanceMatrix) {
-  for (const char* text : {R"(name: "triplet" [siamese.triplet] { margin: 0.5 })",
-                           R"(name: "triplet" [siamese.triplet] { soft_margin: true squared: true })"}) {
+  for (const char* text :
+       {R"(name: "triplet" [siamese.triplet] { margin: 0.5 })",
+        R"(name: "triplet" [siamese.triplet] { soft_margin: true squared: true })"}) {
     auto loss = Make(text);
     for (Distance d : {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
       Tuples t = TwoTriplets();

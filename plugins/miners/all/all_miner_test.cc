@@ -5,15 +5,16 @@
 namespace siamese {
 namespace {
 
+using ::testing::HasSubstr;
 using testing_util::LineDistances;
 using testing_util::MakeMiner;
-using ::testing::HasSubstr;
 
 TEST(AllMinerTest, EveryValidTriplet) {
   auto miner = MakeMiner(R"(name: "all")");
   // Labels 0,0,1,1,1: anchors of class 0 have 1 positive x 3 negatives (2 anchors -> 6),
   // anchors of class 1 have 2 positives x 2 negatives (3 anchors -> 12).
-  Triplets t = testing_util::MineTriplets(miner.get(), LineDistances({0, 1, 2, 3, 4}), {0, 0, 1, 1, 1}, 0);
+  Triplets t =
+      testing_util::MineTriplets(miner.get(), LineDistances({0, 1, 2, 3, 4}), {0, 0, 1, 1, 1}, 0);
   ASSERT_EQ(t.size(), 18);
   for (size_t i = 0; i < t.anchors.size(); ++i) {
     EXPECT_NE(t.anchors[i], t.positives[i]);

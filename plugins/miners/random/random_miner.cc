@@ -24,8 +24,8 @@ class RandomMiner : public Miner {
     } else if (p.output() == "pairs") {
       kind = TupleKind::kPairs;
     } else {
-      return FieldError("output",
-                        absl::StrCat("must be \"triplets\" or \"pairs\", got \"", p.output(), "\""));
+      return FieldError(
+          "output", absl::StrCat("must be \"triplets\" or \"pairs\", got \"", p.output(), "\""));
     }
     return std::unique_ptr<Miner>(new RandomMiner(kind, p.num_tuples(), context.seed));
   }

@@ -27,7 +27,8 @@ TEST(RandomMinerTest, TripletsAreValidAndDependOnSeedAndStepOnly) {
 TEST(RandomMinerTest, PairsAreBalanced) {
   auto m = testing_util::MakeMiner(
       R"(name: "random" [siamese.random] { output: "pairs" num_tuples: 10 })");
-  Pairs t = testing_util::MinePairs(m.get(), testing_util::LineDistances({0, 1, 2, 3, 4, 5, 6}), kLabels, 0);
+  Pairs t = testing_util::MinePairs(m.get(), testing_util::LineDistances({0, 1, 2, 3, 4, 5, 6}),
+                                    kLabels, 0);
   EXPECT_EQ(t.pos_a.size(), 5u);
   EXPECT_EQ(t.neg_a.size(), 5u);
   for (size_t i = 0; i < t.pos_a.size(); ++i) EXPECT_EQ(kLabels[t.pos_a[i]], kLabels[t.pos_b[i]]);

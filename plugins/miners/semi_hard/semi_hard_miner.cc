@@ -13,7 +13,8 @@ class SemiHardMiner : public Miner {
 
   static absl::StatusOr<std::unique_ptr<Miner>> Create(const SemiHardMinerParams& p,
                                                        const PluginContext&) {
-    if (!(p.margin() > 0)) return FieldError("margin", absl::StrCat("must be > 0, got ", p.margin()));
+    if (!(p.margin() > 0))
+      return FieldError("margin", absl::StrCat("must be > 0, got ", p.margin()));
     return std::unique_ptr<Miner>(new SemiHardMiner(p));
   }
 

@@ -35,9 +35,9 @@ TEST(SemiHardMinerTest, AllSemiHardKeepsEveryOne) {
 }
 
 TEST(SemiHardMinerTest, MarginMustBePositive) {
-  EXPECT_THAT(testing_util::MinerError(R"(name: "semi_hard" [siamese.semi_hard] { margin: 0 })")
-                  .message(),
-              ::testing::HasSubstr("margin: must be > 0, got 0"));
+  EXPECT_THAT(
+      testing_util::MinerError(R"(name: "semi_hard" [siamese.semi_hard] { margin: 0 })").message(),
+      ::testing::HasSubstr("margin: must be > 0, got 0"));
 }
 
 }  // namespace

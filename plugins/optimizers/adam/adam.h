@@ -1,6 +1,6 @@
-// Optimizers "adam" and "adamw" (parameters: adam.proto). Adam and AdamW, PyTorch's torch.optim.Adam / AdamW (amsgrad off, maximize
-// off). Per element, with t this parameter's step count (1 on its first
-// update), lr the current learning rate, wd = weight_decay:
+// Optimizers "adam" and "adamw" (parameters: adam.proto). Adam and AdamW, PyTorch's
+// torch.optim.Adam / AdamW (amsgrad off, maximize off). Per element, with t this parameter's step
+// count (1 on its first update), lr the current learning rate, wd = weight_decay:
 //
 //   Adam:  g = g + wd * p                 (L2 penalty added to the gradient)
 //   AdamW: p = p * (1 - lr * wd)          (decoupled weight decay, applied

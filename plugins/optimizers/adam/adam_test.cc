@@ -9,8 +9,8 @@
 #include "absl/status/status.h"
 #include "framework/autograd/variable.h"
 #include "framework/core/registry.h"
-#include "google/protobuf/text_format.h"
 #include "framework/tensor/tensor.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
 namespace siamese {
@@ -96,9 +96,9 @@ TEST(AdamTest, ElementsAreIndependent) {
   EXPECT_NEAR(Value(p, 1), 3.1f, kTol);
 }
 
-
 TEST(AdamPluginTest, AdamAndAdamWAreRegisteredWithValidatedParameters) {
-  for (const char* text : {R"(name: "adam")", R"(name: "adamw" [siamese.adamw] { weight_decay: 0.1 })"}) {
+  for (const char* text :
+       {R"(name: "adam")", R"(name: "adamw" [siamese.adamw] { weight_decay: 0.1 })"}) {
     Variable p = Param({1.0f});
     PluginContext context;
     context.parameters = {{"p", p}};

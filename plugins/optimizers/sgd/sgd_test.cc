@@ -9,8 +9,8 @@
 #include "absl/status/status.h"
 #include "framework/autograd/variable.h"
 #include "framework/core/registry.h"
-#include "google/protobuf/text_format.h"
 #include "framework/tensor/tensor.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
 namespace siamese {
@@ -101,7 +101,6 @@ TEST(SgdTest, LearningRateChangeAppliesToTheNextStep) {
   opt.Step();  // no gradient: nothing happens
   EXPECT_NEAR(Value(p), 0.9f, kTol);
 }
-
 
 TEST(SgdPluginTest, CreatedFromTheExperimentWithValidatedParameters) {
   Variable p = Param({1.0f});

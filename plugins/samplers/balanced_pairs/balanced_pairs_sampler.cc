@@ -27,7 +27,8 @@ class BalancedPairsSampler : public Sampler {
     batch_size_ = batch_size;
     seed_ = seed;
     std::map<int64_t, std::vector<int64_t>> by_class;
-    for (int64_t i = 0; i < static_cast<int64_t>(labels.size()); ++i) by_class[labels[i]].push_back(i);
+    for (int64_t i = 0; i < static_cast<int64_t>(labels.size()); ++i)
+      by_class[labels[i]].push_back(i);
     if (by_class.size() < 2) {
       return absl::InvalidArgumentError(
           "sampler \"balanced_pairs\": the training split needs at least 2 classes");

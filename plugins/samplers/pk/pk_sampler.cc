@@ -38,13 +38,15 @@ class PkSampler : public Sampler {
     }
     p_ = batch_size / k_;
     std::map<int64_t, std::vector<int64_t>> by_class;
-    for (int64_t i = 0; i < static_cast<int64_t>(labels.size()); ++i) by_class[labels[i]].push_back(i);
+    for (int64_t i = 0; i < static_cast<int64_t>(labels.size()); ++i)
+      by_class[labels[i]].push_back(i);
     classes_.clear();
     for (auto& [label, members] : by_class) classes_.push_back(std::move(members));
     if (p_ > static_cast<int64_t>(classes_.size())) {
-      return FieldError("k", absl::StrCat("batch_size / k = ", p_, " classes per batch, but the "
-                                          "training split has only ", classes_.size(),
-                                          " classes; raise k"));
+      return FieldError("k", absl::StrCat("batch_size / k = ", p_,
+                                          " classes per batch, but the "
+                                          "training split has only ",
+                                          classes_.size(), " classes; raise k"));
     }
     return absl::OkStatus();
   }

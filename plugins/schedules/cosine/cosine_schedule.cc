@@ -18,9 +18,9 @@ class CosineSchedule : public LrSchedule {
   static absl::StatusOr<std::unique_ptr<LrSchedule>> Create(const CosineScheduleParams& p,
                                                             const PluginContext& context) {
     if (p.warmup_steps() < 0 || p.warmup_steps() > context.total_steps) {
-      return FieldError("warmup_steps", absl::StrCat("must be in [0, ", context.total_steps,
-                                                     "] (the run's steps), got ",
-                                                     p.warmup_steps()));
+      return FieldError("warmup_steps",
+                        absl::StrCat("must be in [0, ", context.total_steps,
+                                     "] (the run's steps), got ", p.warmup_steps()));
     }
     if (!(p.min_learning_rate() >= 0.0f)) {
       return FieldError("min_learning_rate",
@@ -39,8 +39,8 @@ class CosineSchedule : public LrSchedule {
     if (step >= total_steps_) return min_lr_;
     const double progress = static_cast<double>(step - warmup_steps_) /
                             static_cast<double>(total_steps_ - warmup_steps_);
-    return static_cast<float>(min_lr_ + (double{base_} - min_lr_) * 0.5 *
-                                            (1.0 + std::cos(M_PI * progress)));
+    return static_cast<float>(min_lr_ +
+                              (double{base_} - min_lr_) * 0.5 * (1.0 + std::cos(M_PI * progress)));
   }
 
  private:

@@ -30,14 +30,12 @@ TEST(StepScheduleTest, DecaysByGammaEveryStepSize) {
 }
 
 TEST(StepScheduleTest, BadParametersNameTheField) {
-  EXPECT_EQ(std::string(Make(R"(name: "step" [siamese.step] { step_size: 0 })", 0.1f)
-                            .status()
-                            .message()),
-            "step_size: must be >= 1, got 0");
-  EXPECT_EQ(std::string(Make(R"(name: "step" [siamese.step] { gamma: inf })", 0.1f)
-                            .status()
-                            .message()),
-            "gamma: must be finite and >= 0, got inf");
+  EXPECT_EQ(
+      std::string(Make(R"(name: "step" [siamese.step] { step_size: 0 })", 0.1f).status().message()),
+      "step_size: must be >= 1, got 0");
+  EXPECT_EQ(
+      std::string(Make(R"(name: "step" [siamese.step] { gamma: inf })", 0.1f).status().message()),
+      "gamma: must be finite and >= 0, got inf");
 }
 
 }  // namespace
