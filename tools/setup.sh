@@ -18,7 +18,7 @@ PACKAGES=(
   libfreetype-dev        # FreeType 2: glyph outlines and rasterization for the glyphs dataset
   # Fonts of the glyphs dataset (its default font_paths; 53 MB download, 160 MB installed).
   # Scripts of the character labeling:
-  fonts-noto-core        # Noto Sans/Serif of ~150 scripts (Armenian, Ethiopic, Cherokee, Indic, ...)
+  fonts-noto-core        # Noto Sans/Serif of most scripts (Armenian, Ethiopic, Cherokee, Indic, ...)
   fonts-dejavu-core fonts-dejavu-extra  # DejaVu Sans/Serif/Mono: Latin, Greek, Cyrillic, Armenian, Georgian, ...
   # Latin faces of the font labeling (distinct designs; known clones such as
   # fonts-freefont-ttf, fonts-texgyre and fonts-croscore are left out):
