@@ -16,6 +16,45 @@ PACKAGES=(
   wordnet-base           # /usr/share/wordnet/data.* for the wordnet_glosses dataset
   chromium               # headless browser for //framework/report:report_browser_test
   python3                # strict JSON check of run files (//framework/train:strict_json_test)
+  libfreetype-dev        # FreeType 2: glyph outlines and rasterization for the glyphs dataset
+  # Fonts of the glyphs dataset (its default font_paths; 53 MB download, 160 MB installed).
+  # Scripts of the character labeling:
+  fonts-noto-core        # Noto Sans/Serif of most scripts (Armenian, Ethiopic, Cherokee, Indic, ...)
+  fonts-dejavu-core fonts-dejavu-extra  # DejaVu Sans/Serif/Mono: Latin, Greek, Cyrillic, Armenian, Georgian, ...
+  # Latin faces of the font labeling (distinct designs; known clones such as
+  # fonts-freefont-ttf, fonts-texgyre and fonts-croscore are left out):
+  fonts-liberation2      # Liberation Sans/Serif/Mono
+  fonts-urw-base35       # URW's PostScript 35 (Nimbus, C059, P052, URW Bookman/Gothic, Z003)
+  fonts-lmodern          # Latin Modern Roman/Sans/Mono
+  fonts-lato             # Lato, 18 weights and italics
+  fonts-linuxlibertine   # Linux Libertine and Biolinum
+  fonts-cantarell        # Cantarell
+  fonts-ebgaramond       # EB Garamond
+  fonts-crosextra-carlito fonts-crosextra-caladea  # Carlito, Caladea
+  fonts-stix             # STIX
+  fonts-firacode         # Fira Code
+  fonts-roboto-unhinted fonts-roboto-slab  # Roboto, Roboto Condensed, Roboto Slab
+  fonts-paratype         # PT Sans, PT Serif, PT Mono
+  fonts-go               # Go, Go Mono
+  fonts-inter            # Inter, 36 weights and italics
+  fonts-adf-accanthis fonts-adf-baskervald fonts-adf-berenis fonts-adf-gillius  # Arkandis Digital Foundry
+  fonts-adf-ikarius fonts-adf-irianis fonts-adf-libris fonts-adf-mekanus        # faces (ADF), continued
+  fonts-adf-oldania fonts-adf-romande fonts-adf-solothurn fonts-adf-switzera    # ...
+  fonts-adf-tribun fonts-adf-universalis fonts-adf-verana                       # ...
+  fonts-cabin            # Cabin
+  fonts-dosis            # Dosis
+  fonts-comic-neue       # Comic Neue
+  fonts-quicksand        # Quicksand
+  fonts-karla            # Karla
+  fonts-jetbrains-mono   # JetBrains Mono
+  fonts-manrope          # Manrope
+  fonts-oldstandard      # Old Standard
+  fonts-vollkorn         # Vollkorn
+  fonts-cardo            # Cardo
+  fonts-averia-gwf fonts-averia-sans-gwf fonts-averia-serif-gwf  # Averia, Averia Sans, Averia Serif
+  fonts-sora             # Sora
+  fonts-mononoki         # mononoki
+  fonts-play             # Play
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
