@@ -31,6 +31,7 @@
 #include "framework/ablation/summary.h"
 #include "framework/io/run_dir.h"
 #include "framework/report/report.h"
+#include "framework/train/interrupt.h"
 
 ABSL_FLAG(std::string, config, "", "ablation file (protobuf text format)");
 ABSL_FLAG(int, jobs, 1, "runs at once (child processes); each gets max(1, threads / jobs) threads");
@@ -43,9 +44,10 @@ ABSL_FLAG(std::string, set, "",
 namespace siamese {
 namespace {
 
+// 75 (as train's) when a signal stopped the runs with checkpoints.
 int Fail(const absl::Status& s) {
   std::fprintf(stderr, "ablate: %s\n", std::string(s.message()).c_str());
-  return 1;
+  return absl::IsAborted(s) ? kInterruptedExitStatus : 1;
 }
 
 int Main(int argc, char** argv) {

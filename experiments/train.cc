@@ -5,6 +5,10 @@
 //       [--set='training { epochs: 3 }' ...] [--list_plugins]
 //
 // Paths are resolved against the folder `bazel run` was called from.
+// Exit status: 0 finished; 1 an error (the message says what and where);
+// 2 bad usage; 75 stopped by SIGINT, SIGTERM or SIGHUP with a checkpoint
+// written (run the same command to resume); 128 + N killed by a second
+// signal N.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -25,6 +29,7 @@
 #include "framework/optim/optimizer.h"
 #include "framework/optim/schedule.h"
 #include "framework/records/records.h"
+#include "framework/train/interrupt.h"
 #include "framework/train/trainer.h"
 
 ABSL_FLAG(std::string, config, "", "experiment file (protobuf text format)");
@@ -76,6 +81,13 @@ int Main(int argc, char** argv) {
   if (!result.ok()) {
     std::fprintf(stderr, "train: %s\n", std::string(result.status().message()).c_str());
     return 1;
+  }
+  if (!result->finished) {
+    std::fprintf(stderr,
+                 "train: stopped by %s after step %ld; the checkpoint in %s holds it. Run the same "
+                 "command to resume.\n",
+                 SignalName(result->interrupted_by), result->steps_done, result->run_dir.c_str());
+    return kInterruptedExitStatus;
   }
   std::printf("run folder: %s\nresults: %s\n", result->run_dir.c_str(),
               ToJson(result->results, /*one_line=*/true).c_str());

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "framework/io/checksum.h"
 #include "framework/io/run_dir.h"
+#include "framework/records/records.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -214,6 +215,12 @@ absl::StatusOr<AblationPlan> PlanAblation(const std::string& path, int jobs,
   if (!output_dir.ok()) return output_dir.status();
   plan.dir = absl::StrCat(*output_dir, "/", plan.name);
   plan.metrics.assign(a.metrics().begin(), a.metrics().end());
+  for (const std::string& m : plan.metrics) {
+    if (!IsKnownMetric(m)) {
+      return absl::InvalidArgumentError(absl::StrCat(where("metrics"), "metrics: unknown metric \"",
+                                                     m, "\"; known: ", KnownMetricNames()));
+    }
+  }
   if (plan.metrics.empty()) plan.metrics = DefaultAblationMetrics();
   auto base_text = ReadText(plan.base_path, "base experiment file");
   if (!base_text.ok()) {

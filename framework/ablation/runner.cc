@@ -1,5 +1,6 @@
 #include "framework/ablation/runner.h"
 
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +19,7 @@
 #include "framework/io/atomic_file.h"
 #include "framework/io/run_dir.h"
 #include "framework/records/records.h"
+#include "framework/train/interrupt.h"
 #include "framework/train/trainer.h"
 
 namespace siamese {
@@ -42,12 +45,25 @@ std::string ExitStatus(int status) {
   return absl::StrCat("wait status ", status);
 }
 
-// Forks a child that trains `file` and exits 0 when the run finished.
+// The first SIGINT, SIGTERM or SIGHUP the runner received (0: none).
+volatile std::sig_atomic_t g_runner_signal = 0;
+void OnRunnerSignal(int signal) {
+  if (g_runner_signal == 0) g_runner_signal = signal;
+}
+constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
+
+// Forks a child that trains `file` and exits 0 when the run finished. The
+// child dies with the runner (PR_SET_PDEATHSIG: SIGTERM, which makes it
+// checkpoint and stop), so killing ablate never leaves orphans training.
 absl::StatusOr<pid_t> Spawn(const ExperimentFile& file, const RunnerOptions& options) {
   std::fflush(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   if (pid > 0) return pid;
+  for (int s : kSignals) std::signal(s, SIG_DFL);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) _exit(1);  // the runner died before prctl
   TrainOptions train;
   train.verbose = options.train_verbose;
   train.command_line = options.command_line;
@@ -57,7 +73,7 @@ absl::StatusOr<pid_t> Spawn(const ExperimentFile& file, const RunnerOptions& opt
     std::fprintf(stderr, "[ablate] %s\n", std::string(result.status().message()).c_str());
     code = 1;
   } else if (!result->finished) {
-    code = 1;
+    code = kInterruptedExitStatus;
   }
   std::fflush(nullptr);
   _exit(code);
@@ -102,7 +118,25 @@ absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOp
                  running.size(), left, eta.c_str());
   };
   progress();
+  // A signal stops the ablation the way it stops one run: every running
+  // child is told to checkpoint and stop, none is started, and a later
+  // invocation resumes them.
+  struct sigaction action, previous[3];
+  std::memset(&action, 0, sizeof(action));
+  action.sa_handler = OnRunnerSignal;
+  sigemptyset(&action.sa_mask);
+  g_runner_signal = 0;
+  for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &action, &previous[i]);
+  bool forwarded = false;
   while (next < todo.size() || !running.empty()) {
+    if (g_runner_signal != 0 && !forwarded) {
+      forwarded = true;
+      std::fprintf(stderr, "[ablate] %s: stopping %zu running runs (they checkpoint)\n",
+                   SignalName(g_runner_signal), running.size());
+      for (const auto& [child, info] : running) kill(child, SIGTERM);
+      next = todo.size();
+      if (running.empty()) break;
+    }
     while (next < todo.size() && static_cast<int>(running.size()) < jobs) {
       const PlannedRun& run = plan.runs[todo[next]];
       auto pid = Spawn(*run.experiment, options);
@@ -126,6 +160,9 @@ absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOp
       ++stats.ran;
       finished_seconds += seconds;
       ++finished_count;
+    } else if (forwarded && WIFEXITED(status) && WEXITSTATUS(status) == kInterruptedExitStatus) {
+      ++stats.interrupted;
+      std::fprintf(stderr, "[ablate] stopped %s with a checkpoint\n", Describe(plan, run).c_str());
     } else {
       ++stats.failed;
       std::fprintf(stderr, "[ablate] FAILED %s: %s\n", Describe(plan, run).c_str(),
@@ -133,9 +170,15 @@ absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOp
     }
     progress();
   }
+  for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &previous[i], nullptr);
   if (stats.failed > 0) {
     return absl::InternalError(absl::StrCat(stats.failed, " of ", plan.runs.size(),
                                             " runs failed (see above); run again to retry them"));
+  }
+  if (forwarded) {
+    return absl::AbortedError(absl::StrCat("stopped by ", SignalName(g_runner_signal), ": ",
+                                           stats.interrupted,
+                                           " runs checkpointed; run the same command to resume"));
   }
   return stats;
 }

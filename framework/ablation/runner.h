@@ -36,9 +36,10 @@ struct RunnerOptions {
 };
 
 struct RunnerStats {
-  int skipped = 0;  // already finished
-  int ran = 0;      // run and finished now
-  int failed = 0;   // child exited non-zero or was killed
+  int skipped = 0;      // already finished
+  int ran = 0;          // run and finished now
+  int failed = 0;       // child exited non-zero or was killed
+  int interrupted = 0;  // stopped with a checkpoint by a signal to the runner
 };
 
 // True when run_dir/results.json exists and parses.
@@ -46,7 +47,11 @@ bool RunFinished(const std::string& run_dir);
 
 // Runs every unfinished run of `plan`. A failed run is reported on stderr
 // with its cell label, seed, run folder and the child's exit status, and the
-// other runs go on; the result is an error when any run failed.
+// other runs go on; the result is an error when any run failed. SIGINT,
+// SIGTERM or SIGHUP stop the ablation: running children are sent SIGTERM
+// (they checkpoint and stop), none is started, and the result is Aborted;
+// the next invocation resumes. Children also die (checkpointing) when the
+// runner itself is killed.
 // REQUIRES: no threads in the calling process (runs are fork()ed).
 absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOptions& options);
 

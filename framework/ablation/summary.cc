@@ -203,13 +203,15 @@ std::string Markdown(const std::string& title, const std::vector<Cell>& cells,
   }
   const std::vector<std::string> baselined = MetricsWithBaseline(cells, metrics);
   if (!baselined.empty()) {
-    absl::StrAppend(&md,
-                    "\n## Against the untrained encoder\n\n"
-                    "Every run also evaluates its encoder at initialization on the same test "
-                    "split. Each entry: the untrained encoder's mean; then the gain of training, "
-                    "mean of (trained - untrained) over seeds [95% t confidence interval] (n). A "
-                    "gain whose interval lies below 0 is a recipe that makes the model worse "
-                    "than its starting point.\n\n| cell |");
+    absl::StrAppend(
+        &md,
+        "\n## Against the untrained encoder\n\n"
+        "Every run also evaluates its encoder at initialization on the same test "
+        "split. Each entry: the untrained encoder's mean [95% t interval]; then the gain of "
+        "training, "
+        "mean of (trained - untrained) over seeds [95% t confidence interval] (n). A "
+        "gain whose interval lies below 0 is a recipe that makes the model worse "
+        "than its starting point.\n\n| cell |");
     for (const std::string& m : baselined)
       absl::StrAppend(&md, " ", MdCell(m), " untrained → gain |");
     absl::StrAppend(&md, "\n|---|");
@@ -218,8 +220,10 @@ std::string Markdown(const std::string& title, const std::vector<Cell>& cells,
     for (const Cell& c : cells) {
       absl::StrAppend(&md, "| ", MdCell(c.label), c.is_base ? " (base)" : "", " |");
       for (const std::string& m : baselined) {
-        absl::StrAppend(&md, " ", FormatNumber(CellEstimate(c, "untrained_" + m).mean), " → ",
-                        FormatDifference(GainOverUntrained(c, m)), " |");
+        const Estimate u = CellEstimate(c, "untrained_" + m);
+        absl::StrAppend(&md, " ", FormatNumber(u.mean), " [", FormatNumber(u.ci_low), ", ",
+                        FormatNumber(u.ci_high), "] → ", FormatDifference(GainOverUntrained(c, m)),
+                        " |");
       }
       absl::StrAppend(&md, "\n");
     }

@@ -113,7 +113,7 @@ TEST(SummaryTest, GainOverTheUntrainedEncoderIsPairedBySeed) {
   auto md = ReadFile(dir + "/summary.md");
   ASSERT_TRUE(md.ok());
   EXPECT_TRUE(absl::StrContains(*md, "## Against the untrained encoder")) << *md;
-  EXPECT_TRUE(absl::StrContains(*md, "| 0.5000 → +0.2250 [")) << *md;
+  EXPECT_TRUE(absl::StrContains(*md, "| 0.5000 [0.5000, 0.5000] → +0.2250 [")) << *md;
   auto csv = ReadFile(dir + "/summary.csv");
   ASSERT_TRUE(csv.ok());
   EXPECT_TRUE(absl::StrContains(*csv, "precision_at_1_gain_mean")) << *csv;

@@ -1,10 +1,15 @@
 #include "framework/core/experiment_file.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "framework/core/registry.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -152,8 +157,16 @@ void MergeOverride(const Message& from, Message* to) {
 
 absl::StatusOr<std::unique_ptr<ExperimentFile>> ExperimentFile::Load(
     const std::string& path, const std::vector<std::string>& overrides) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory; give the experiment file (a .pbtxt) itself"));
+  }
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open experiment file"));
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot open experiment file: ", std::strerror(errno)));
+  }
   std::stringstream text;
   text << in.rdbuf();
   return Parse(path, text.str(), overrides);
@@ -161,6 +174,17 @@ absl::StatusOr<std::unique_ptr<ExperimentFile>> ExperimentFile::Load(
 
 absl::StatusOr<std::unique_ptr<ExperimentFile>> ExperimentFile::Parse(
     const std::string& path, const std::string& text, const std::vector<std::string>& overrides) {
+  // A binary file (a checkpoint given by mistake) would otherwise make the
+  // parser echo its bytes.
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == 0 || (c < 0x20 && c != '\n' && c != '\r' && c != '\t')) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: not a text file (byte 0x%02x at offset %d); an experiment file is protobuf text "
+          "format (framework/proto/experiment.proto)",
+          path, c, i));
+    }
+  }
   auto file = std::unique_ptr<ExperimentFile>(new ExperimentFile);
   file->path_ = path;
   {

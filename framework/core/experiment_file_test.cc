@@ -88,7 +88,22 @@ TEST(ExperimentFileTest, BadOverrideIsNamed) {
 TEST(ExperimentFileTest, MissingFileIsNamed) {
   auto f = ExperimentFile::Load("/nonexistent/x.pbtxt");
   ASSERT_FALSE(f.ok());
-  EXPECT_EQ(f.status().message(), "/nonexistent/x.pbtxt: cannot open experiment file");
+  EXPECT_EQ(f.status().message(),
+            "/nonexistent/x.pbtxt: cannot open experiment file: No such file or directory");
+}
+
+// Issue 10: --config=<a folder> said "no dataset given"; a binary file
+// echoed its bytes.
+TEST(ExperimentFileTest, AFolderOrABinaryFileIsNamedForWhatItIs) {
+  const std::string dir = ::testing::TempDir();
+  auto folder = ExperimentFile::Load(dir);
+  ASSERT_FALSE(folder.ok());
+  EXPECT_THAT(std::string(folder.status().message()), ::testing::HasSubstr(": is a directory"));
+  auto binary = ExperimentFile::Parse("model.ckpt", std::string("SIAMCKPT\x01\x00\xff", 11));
+  ASSERT_FALSE(binary.ok());
+  EXPECT_EQ(std::string(binary.status().message()),
+            "model.ckpt: not a text file (byte 0x01 at offset 8); an experiment file is protobuf "
+            "text format (framework/proto/experiment.proto)");
 }
 
 TEST(ExperimentFileTest, ResolvedTextRoundTrips) {

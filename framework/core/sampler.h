@@ -7,6 +7,7 @@
 #define SIAMESE_FRAMEWORK_CORE_SAMPLER_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -39,6 +40,11 @@ class Sampler {
   // Whether every batch carries its own tuples (Batch::given), so that the
   // experiment may go without a miner. Default: false.
   virtual bool gives_tuples() const { return false; }
+  // After Init: what the user should know about how the labels were
+  // sampled (e.g. classes too small for a batch's share, topped up with
+  // repeats); the trainer prints them and records them in results.json.
+  // Default: none.
+  virtual std::vector<std::string> Warnings() const { return {}; }
 };
 
 }  // namespace siamese

@@ -330,8 +330,13 @@ absl::StatusOr<VerificationMetrics> EvaluateVerification(const std::vector<float
   VerificationMetrics m;
   m.roc_auc = AucFromGroups(groups);
   m.eer = EerFromRoc(roc);
-  m.tar_at_far_1e_3 = TarAtFarFromRoc(roc, 1e-3);
-  m.tar_at_far_1e_2 = TarAtFarFromRoc(roc, 1e-2);
+  // TAR at FAR f is only defined with at least 1/f different pairs: with
+  // fewer, the smallest nonzero FAR the pairs can show is above f.
+  int64_t num_diff = 0;
+  for (bool x : same) num_diff += !x;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  m.tar_at_far_1e_3 = num_diff >= 1000 ? TarAtFarFromRoc(roc, 1e-3) : nan;
+  m.tar_at_far_1e_2 = num_diff >= 100 ? TarAtFarFromRoc(roc, 1e-2) : nan;
   m.threshold = calibrated_threshold;
   absl::StatusOr<double> acc = AccuracyAtThreshold(distances, same, calibrated_threshold);
   if (!acc.ok()) return acc.status();

@@ -99,6 +99,7 @@ absl::StatusOr<double> AccuracyAtThreshold(const std::vector<float>& distances,
 struct VerificationMetrics {
   double roc_auc = 0;
   double eer = 0;
+  // NaN (undefined) with fewer than 1000 (100) different pairs.
   double tar_at_far_1e_3 = 0;
   double tar_at_far_1e_2 = 0;
   double accuracy = 0;   // At `threshold`.

@@ -238,8 +238,10 @@ TEST(CalibrationTest, EvaluateVerificationUsesTheGivenThreshold) {
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_DOUBLE_EQ(m->roc_auc, 0.875);
   EXPECT_DOUBLE_EQ(m->eer, 0.25);
-  EXPECT_DOUBLE_EQ(m->tar_at_far_1e_3, 0.5);
-  EXPECT_DOUBLE_EQ(m->tar_at_far_1e_2, 0.5);
+  // Two different pairs cannot show a FAR of 1e-2 or 1e-3: undefined (NaN),
+  // not the TAR at FAR 0 (what one different pair would otherwise report).
+  EXPECT_TRUE(std::isnan(m->tar_at_far_1e_3));
+  EXPECT_TRUE(std::isnan(m->tar_at_far_1e_2));
   // Test pairs 1 T, 2 F, 2 T, 3 F at t = 2.5: 2 F is wrongly accepted.
   EXPECT_DOUBLE_EQ(m->accuracy, 0.75);
   EXPECT_EQ(m->threshold, 2.5);
@@ -258,6 +260,25 @@ TEST(VerificationErrorsTest, Messages) {
                 "EvaluateVerification: needs both same and different pairs");
   // Accuracy alone is defined with one class.
   EXPECT_DOUBLE_EQ(*AccuracyAtThreshold({1, 2}, {true, true}, 1.5), 0.5);
+}
+
+TEST(CalibrationTest, TarAtFarIsDefinedWithEnoughDifferentPairs) {
+  // 1000 different pairs at distances 1..1000, 10 same pairs at 0.5: at
+  // FAR <= 1e-3 (one accepted different pair) every same pair is accepted.
+  std::vector<float> d;
+  std::vector<bool> same;
+  for (int i = 1; i <= 1000; ++i) {
+    d.push_back(static_cast<float>(i));
+    same.push_back(false);
+  }
+  for (int i = 0; i < 10; ++i) {
+    d.push_back(0.5f);
+    same.push_back(true);
+  }
+  absl::StatusOr<VerificationMetrics> m = EvaluateVerification(d, same, 0.75);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_DOUBLE_EQ(m->tar_at_far_1e_3, 1.0);
+  EXPECT_DOUBLE_EQ(m->tar_at_far_1e_2, 1.0);
 }
 
 }  // namespace

@@ -21,6 +21,9 @@ struct PngState {
   size_t offset = 0;
   std::string error;
   bool truncated = false;
+  // The largest width * height to decode (checked before any allocation).
+  int64_t max_pixels = 0;
+  bool too_large = false;
   // Filled by DecodePngRows.
   png_uint_32 width = 0, height = 0;
   int channels = 0;  // 1 (gray) or 3 (RGB), after the transformations
@@ -52,6 +55,12 @@ bool DecodePngRows(png_structp png, png_infop info, PngState* state) {
   if (setjmp(png_jmpbuf(png))) return false;
   png_set_read_fn(png, state, PngRead);
   png_read_info(png, info);
+  state->width = png_get_image_width(png, info);
+  state->height = png_get_image_height(png, info);
+  if (static_cast<int64_t>(state->width) * state->height > state->max_pixels) {
+    state->too_large = true;
+    return false;
+  }
   const int color_type = png_get_color_type(png, info);
   const int bit_depth = png_get_bit_depth(png, info);
   if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
@@ -72,9 +81,11 @@ bool DecodePngRows(png_structp png, png_infop info, PngState* state) {
   return true;
 }
 
-absl::StatusOr<GrayImage> DecodePng(const std::string& bytes, const std::string& path) {
+absl::StatusOr<GrayImage> DecodePng(const std::string& bytes, const std::string& path,
+                                    int64_t max_pixels) {
   PngState state;
   state.bytes = &bytes;
+  state.max_pixels = max_pixels;
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &state, PngError, PngWarning);
   if (png == nullptr)
     return absl::ResourceExhaustedError(absl::StrCat(path, ": cannot start libpng"));
@@ -85,6 +96,11 @@ absl::StatusOr<GrayImage> DecodePng(const std::string& bytes, const std::string&
   }
   const bool ok = DecodePngRows(png, info, &state);
   png_destroy_read_struct(&png, &info, nullptr);
+  if (state.too_large) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": PNG of ", state.width, "x",
+                                                   state.height, " pixels is larger than the ",
+                                                   max_pixels, " pixels allowed here"));
+  }
   if (!ok) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": bad PNG: ", state.error,
@@ -166,7 +182,8 @@ class PgmHeader {
   size_t pos_ = 2;  // after "P5"
 };
 
-absl::StatusOr<GrayImage> DecodePgm(const std::string& bytes, const std::string& path) {
+absl::StatusOr<GrayImage> DecodePgm(const std::string& bytes, const std::string& path,
+                                    int64_t max_pixels) {
   PgmHeader header(bytes, path);
   auto width = header.Number("width");
   if (!width.ok()) return width.status();
@@ -177,6 +194,11 @@ absl::StatusOr<GrayImage> DecodePgm(const std::string& bytes, const std::string&
   if (*width == 0 || *height == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": PGM of ", *width, "x", *height, " pixels (width x height)"));
+  }
+  if (*width * *height > max_pixels) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": PGM of ", *width, "x", *height,
+                                                   " pixels is larger than the ", max_pixels,
+                                                   " pixels allowed here"));
   }
   if (*maxval < 1 || *maxval > 255) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -209,12 +231,15 @@ absl::StatusOr<GrayImage> DecodePgm(const std::string& bytes, const std::string&
 
 }  // namespace
 
-absl::StatusOr<GrayImage> DecodeImage(const std::string& bytes, const std::string& path) {
+absl::StatusOr<GrayImage> DecodeImage(const std::string& bytes, const std::string& path,
+                                      int64_t max_pixels) {
   if (bytes.size() >= 8 &&
       png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) == 0) {
-    return DecodePng(bytes, path);
+    return DecodePng(bytes, path, max_pixels);
   }
-  if (bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] == '5') return DecodePgm(bytes, path);
+  if (bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] == '5') {
+    return DecodePgm(bytes, path, max_pixels);
+  }
   if (bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] == '2') {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": ASCII PGM (P2) is not supported; convert it to binary PGM (P5) or PNG"));
@@ -223,10 +248,10 @@ absl::StatusOr<GrayImage> DecodeImage(const std::string& bytes, const std::strin
       absl::StrCat(path, ": not a PNG or binary PGM (P5) image (unrecognized first bytes)"));
 }
 
-absl::StatusOr<GrayImage> ReadImage(const std::string& path) {
+absl::StatusOr<GrayImage> ReadImage(const std::string& path, int64_t max_pixels) {
   auto bytes = ReadFile(path);
   if (!bytes.ok()) return bytes.status();
-  return DecodeImage(*bytes, path);
+  return DecodeImage(*bytes, path, max_pixels);
 }
 
 }  // namespace siamese

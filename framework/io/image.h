@@ -35,11 +35,16 @@ struct GrayImage {
 // Reads a PNG or binary PGM file. Errors name `path`: a missing or
 // unreadable file (the system's reason), an unknown format (e.g. ASCII "P2"
 // PGM, JPEG), a malformed or truncated file (with libpng's reason, or the
-// byte offset for PGM), a PGM maxval outside 1..255, a zero width or height.
-absl::StatusOr<GrayImage> ReadImage(const std::string& path);
+// byte offset for PGM), a PGM maxval outside 1..255, a zero width or height,
+// more than `max_pixels` pixels (checked from the header, before decoding:
+// a small file can claim a huge image).
+constexpr int64_t kDefaultMaxPixels = int64_t{1} << 26;  // 8192 x 8192
+absl::StatusOr<GrayImage> ReadImage(const std::string& path,
+                                    int64_t max_pixels = kDefaultMaxPixels);
 
 // As ReadImage, for the bytes of a file; `path` only names it in errors.
-absl::StatusOr<GrayImage> DecodeImage(const std::string& bytes, const std::string& path);
+absl::StatusOr<GrayImage> DecodeImage(const std::string& bytes, const std::string& path,
+                                      int64_t max_pixels = kDefaultMaxPixels);
 
 }  // namespace siamese
 

@@ -140,4 +140,57 @@ std::map<std::string, double> MetricValues(const RunResults& results) {
   return out;
 }
 
+namespace {
+
+const char* const kBaseMetrics[] = {"precision_at_1",
+                                    "r_precision",
+                                    "map_at_r",
+                                    "knn_accuracy",
+                                    "num_queries",
+                                    "roc_auc",
+                                    "eer",
+                                    "tar_at_far_1e-3",
+                                    "tar_at_far_1e-2",
+                                    "verification_accuracy",
+                                    "threshold",
+                                    "validation_accuracy",
+                                    "few_shot_accuracy"};
+const char* const kGainMetrics[] = {"precision_at_1", "r_precision", "map_at_r", "roc_auc",
+                                    "few_shot_accuracy"};
+
+bool IsBaseMetric(const std::string& name) {
+  for (const char* m : kBaseMetrics) {
+    if (name == m) return true;
+  }
+  const std::string recall = "recall_at_";
+  return name.size() > recall.size() && name.compare(0, recall.size(), recall) == 0 &&
+         name.find_first_not_of("0123456789", recall.size()) == std::string::npos;
+}
+
+}  // namespace
+
+bool IsKnownMetric(const std::string& name) {
+  if (name == "train_seconds" || name == "selected_step" || name == "selected_validation_score") {
+    return true;
+  }
+  if (IsBaseMetric(name)) return true;
+  if (name.rfind("untrained_", 0) == 0) return IsBaseMetric(name.substr(10));
+  if (name.rfind("gain_", 0) == 0) {
+    for (const char* m : kGainMetrics) {
+      if (name.substr(5) == m) return true;
+    }
+  }
+  return false;
+}
+
+std::string KnownMetricNames() {
+  std::string out;
+  for (const char* m : kBaseMetrics) absl::StrAppend(&out, m, ", ");
+  absl::StrAppend(&out, "recall_at_<k>, the same prefixed untrained_, gain_");
+  for (const char* m : kGainMetrics) absl::StrAppend(&out, m, "/");
+  out.pop_back();
+  absl::StrAppend(&out, ", selected_step, selected_validation_score, train_seconds");
+  return out;
+}
+
 }  // namespace siamese

@@ -57,6 +57,12 @@ absl::StatusOr<std::vector<MetricsLine>> ReadMetricsLines(const std::string& pat
 // out.
 std::map<std::string, double> MetricValues(const RunResults& results);
 
+// Whether `name` is one MetricValues can give (recall_at_<k> for any k), or
+// "train_seconds" (timing.json); what ablation files may list.
+bool IsKnownMetric(const std::string& name);
+// The known names, for an error message ("recall_at_<k>" for the family).
+std::string KnownMetricNames();
+
 }  // namespace siamese
 
 #endif  // SIAMESE_FRAMEWORK_RECORDS_RECORDS_H_

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -158,6 +159,20 @@ absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFil
   }
   c->total_steps = cfg.training().steps() > 0 ? cfg.training().steps()
                                               : cfg.training().epochs() * c->batches_per_epoch;
+  for (const std::string& w : c->sampler->Warnings()) c->warnings.push_back(w);
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (cores > 0 && cfg.threads() > static_cast<int>(cores)) {
+    c->warnings.push_back(absl::StrCat("threads: ", cfg.threads(), " on a machine with ", cores,
+                                       " cores oversubscribes them; every step runs slower"));
+  }
+  const int64_t smallest =
+      std::min(c->data.test.size(),
+               c->data.validation.size() > 1 ? c->data.validation.size() : c->data.test.size());
+  if (cfg.evaluation().knn_k() >= smallest) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.Where({"evaluation", "knn_k"}), "evaluation.knn_k: ", cfg.evaluation().knn_k(),
+        " neighbours need a split of more examples; the smallest evaluated split has ", smallest));
+  }
 
   if (absl::Status s = ApplyInit(file, &c->model); !s.ok()) return s;
   context.parameters = c->model.Parameters();

@@ -80,6 +80,8 @@ struct Components {
   // starts, if evaluation.untrained_baseline) and the model selection so far.
   std::optional<TestMetrics> untrained;
   SelectionState selection;
+  std::vector<std::string> warnings;
+  CollapseWatch collapse_watch;
 };
 
 // Loads the data, assembles the model, applies init (weights from a

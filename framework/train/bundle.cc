@@ -1,5 +1,7 @@
 #include "framework/train/bundle.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "framework/train/checkpoint.h"
 
@@ -17,12 +19,23 @@ NamedTensors ToNamedTensors(const google::protobuf::RepeatedPtrField<TensorProto
 absl::Status SaveBundle(const std::string& path, const Components& c,
                         const std::string& experiment_text, int64_t steps_done,
                         std::optional<float> threshold, int64_t model_step) {
+  // Never replace a good checkpoint with unusable weights.
+  for (const auto& [name, v] : c.model.Parameters()) {
+    for (float x : v.value().ToVector()) {
+      if (!std::isfinite(x)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(path, ": not written: parameter \"", name, "\" holds ", x));
+      }
+    }
+  }
   Checkpoint k;
   k.set_experiment(experiment_text);
   k.set_step(steps_done);
   k.set_model_step(model_step >= 0 ? model_step : steps_done);
   if (c.untrained.has_value()) *k.mutable_untrained() = *c.untrained;
   *k.mutable_selection() = c.selection;
+  for (const std::string& w : c.warnings) k.add_warnings(w);
+  *k.mutable_collapse_watch() = c.collapse_watch;
   SaveModule(*c.model.encoder, k.mutable_parameters(), k.mutable_buffers());
   SaveModule(*c.model.loss, k.mutable_loss_parameters(), k.mutable_loss_buffers());
   for (const auto& [name, t] : c.optimizer->State())
@@ -86,6 +99,8 @@ absl::StatusOr<int64_t> RestoreTraining(const Checkpoint& k, const std::string& 
   }
   if (k.has_untrained()) c->untrained = k.untrained();
   c->selection = k.selection();
+  c->warnings.assign(k.warnings().begin(), k.warnings().end());
+  c->collapse_watch = k.collapse_watch();
   return k.step();
 }
 

@@ -1,5 +1,6 @@
 #include "framework/train/checkpoint.h"
 
+#include <cmath>
 #include <cstring>
 #include <map>
 
@@ -88,6 +89,13 @@ absl::Status LoadModule(const google::protobuf::RepeatedPtrField<TensorProto>& p
       if (allow_missing) return absl::OkStatus();
       return absl::NotFoundError(
           absl::StrCat(path, ": no ", what, " tensor \"", name, "\" in checkpoint"));
+    }
+    for (int i = 0; i < it->second->values_size(); ++i) {
+      if (!std::isfinite(it->second->values(i))) {
+        return absl::DataLossError(absl::StrCat(path, ": ", what, " tensor \"", name, "\" holds ",
+                                                it->second->values(i), " at element ", i,
+                                                "; a checkpoint never holds non-finite weights"));
+      }
     }
     Tensor t = ToTensor(*it->second);
     if (t.shape() != dst->shape()) {

@@ -104,6 +104,12 @@ absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
   if (!test_set.ok()) return test_set.status();
 
   data.example_shape = (*train_set)->example_shape();
+  if ((*test_set)->example_shape() != data.example_shape) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.Where({"data", "dataset"}), "data.dataset: the test split's examples have shape ",
+        ShapeToString((*test_set)->example_shape()), " but the training split's have ",
+        ShapeToString(data.example_shape), "; both splits must give examples of one shape"));
+  }
   data.class_names = (*train_set)->class_names();
   const std::vector<std::string> test_names = (*test_set)->class_names();
   for (size_t c = data.class_names.size(); c < test_names.size(); ++c) {

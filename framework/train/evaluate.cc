@@ -1,6 +1,7 @@
 #include "framework/train/evaluate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <set>
 
@@ -125,8 +126,9 @@ TestMetrics ToTestMetrics(const EvaluationReport& report) {
     VerificationRecord* r = out.mutable_verification();
     r->set_roc_auc(v.roc_auc);
     r->set_eer(v.eer);
-    r->set_tar_at_far_1e_3(v.tar_at_far_1e_3);
-    r->set_tar_at_far_1e_2(v.tar_at_far_1e_2);
+    // Left out when too few different pairs define them.
+    if (!std::isnan(v.tar_at_far_1e_3)) r->set_tar_at_far_1e_3(v.tar_at_far_1e_3);
+    if (!std::isnan(v.tar_at_far_1e_2)) r->set_tar_at_far_1e_2(v.tar_at_far_1e_2);
     r->set_accuracy(v.accuracy);
     r->set_threshold(report.threshold);
     r->set_threshold_source("validation");

@@ -1,8 +1,10 @@
 #include "framework/train/manifest.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "framework/io/checksum.h"
@@ -48,14 +50,43 @@ const char* IsaName(dnnl::cpu_isa isa) {
   }
 }
 
+// `s` with every byte sequence that is not valid UTF-8 replaced by U+FFFD
+// (JSON strings must be UTF-8); sets *changed when anything was replaced.
+std::string ValidUtf8(const std::string& s, bool* changed) {
+  std::string out;
+  *changed = false;
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = n > 0 && i + n <= s.size();
+    for (int k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
+    if (ok) {
+      out.append(s, i, n);
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";
+      *changed = true;
+      ++i;
+    }
+  }
+  return out;
+}
+
+// The source tree: where `bazel run` was called ($BUILD_WORKSPACE_DIRECTORY),
+// else the current directory (a binary run from its checkout).
+std::string SourceTree() {
+  if (const char* ws = std::getenv("BUILD_WORKSPACE_DIRECTORY")) return ws;
+  return ".";
+}
+
 }  // namespace
 
 Manifest MakeManifest(const Experiment& config, const std::vector<std::string>& data_files,
                       const std::string& command_line) {
   Manifest m;
   m.set_git_commit("unknown");
-  if (const char* ws = std::getenv("BUILD_WORKSPACE_DIRECTORY")) {
-    const std::string git = absl::StrCat("git -C '", ws, "' ");
+  {
+    const std::string git = absl::StrCat("git -C '", SourceTree(), "' ");
     std::string c = Run(git + "rev-parse HEAD 2>/dev/null");
     if (!c.empty()) {
       m.set_git_commit(c);
@@ -69,14 +100,33 @@ Manifest MakeManifest(const Experiment& config, const std::vector<std::string>& 
   m.set_cpu_isa(IsaName(dnnl::get_effective_cpu_isa()));
   m.set_threads(NumThreads());
   m.set_seed(config.seed());
-  m.set_command_line(command_line);
+  bool replaced = false;
+  m.set_command_line(ValidUtf8(command_line, &replaced));
   for (const std::string& path : data_files) {
     DataFile* f = m.add_data_files();
-    f->set_path(path);
+    f->set_path(ValidUtf8(path, &replaced));
+    if (replaced) f->set_path_hex(absl::BytesToHexString(path));
     auto sha = Sha256FileHex(path);
     f->set_sha256(sha.ok() ? *sha : "unreadable");
   }
   return m;
+}
+
+absl::Status CheckDataFiles(const Manifest& recorded, const std::vector<std::string>& files,
+                            const std::string& manifest_path) {
+  for (const DataFile& f : recorded.data_files()) {
+    const std::string path = f.has_path_hex() ? absl::HexStringToBytes(f.path_hex()) : f.path();
+    if (std::find(files.begin(), files.end(), path) == files.end()) continue;
+    auto sha = Sha256FileHex(path);
+    if (!sha.ok() || *sha != f.sha256()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": the data file changed since the run started (", manifest_path,
+          " records sha256 ", f.sha256(), ", the file now ",
+          sha.ok() ? *sha : std::string(sha.status().message()),
+          "); the model was trained on other data: restore the file, or train a new run"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace siamese

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "framework/proto/experiment.pb.h"
 #include "framework/proto/records.pb.h"
 
@@ -17,6 +18,13 @@ namespace siamese {
 // SHA-256 of every data file.
 Manifest MakeManifest(const Experiment& config, const std::vector<std::string>& data_files,
                       const std::string& command_line);
+
+// OK when every data file `recorded` lists that is also in `files` still
+// has the recorded SHA-256; FailedPrecondition naming the first that
+// changed (or cannot be read) and `manifest_path` otherwise: a run must not
+// resume, or a model embed, on other data than it was trained on.
+absl::Status CheckDataFiles(const Manifest& recorded, const std::vector<std::string>& files,
+                            const std::string& manifest_path);
 
 }  // namespace siamese
 

@@ -146,6 +146,45 @@ absl::Status ValidationObserver::AfterStep(const StepInfo& info, LoopControl* co
   return folder_->AppendMetrics(line);
 }
 
+CollapseObserver::CollapseObserver(Components* components, int64_t window, bool verbose)
+    : components_(components), window_(std::max<int64_t>(1, window)), verbose_(verbose) {}
+
+void CollapseObserver::Warn(const std::string& warning) {
+  for (const std::string& w : components_->warnings) {
+    if (w == warning) return;
+  }
+  components_->warnings.push_back(warning);
+  if (verbose_) std::fprintf(stderr, "\n[train] WARNING: %s\n", warning.c_str());
+}
+
+absl::Status CollapseObserver::AfterStep(const StepInfo& info, LoopControl*) {
+  // The watch lives in the components, so it is checkpointed: a resumed run
+  // warns exactly when an uninterrupted one would.
+  CollapseWatch& w = components_->collapse_watch;
+  const StepResult& r = info.result;
+  if (w.first_spread() < 0) w.set_first_spread(r.embedding_spread);
+  // Mining nothing late in a run is a task solved; from the start, it is a
+  // run that never trains.
+  if (r.tuples > 0) w.set_mined_anything(true);
+  w.set_steps_without_tuples(w.mined_anything() ? 0 : w.steps_without_tuples() + 1);
+  w.set_steps_collapsed(r.embedding_spread <= 1e-3 * w.first_spread() ? w.steps_collapsed() + 1
+                                                                      : 0);
+  if (w.steps_without_tuples() == window_) {
+    Warn(
+        absl::StrFormat("no tuples were mined in the first %d steps (to step %d): the loss is 0 "
+                        "and nothing trains; check the miner's margins and the batch's classes",
+                        window_, info.steps_done));
+  }
+  if (w.steps_collapsed() == window_) {
+    Warn(absl::StrFormat(
+        "the embedding collapsed: for %d consecutive steps (to step %d) the mean distance within "
+        "a batch was %.3g, against %.3g at the first step; the loss sits at its margin (try a "
+        "lower learning rate, a softer miner or a warm-up)",
+        window_, info.steps_done, r.embedding_spread, w.first_spread()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status PauseObserver::AfterStep(const StepInfo& info, LoopControl* control) {
   if (info.steps_done == after_step_) control->pause = true;
   return absl::OkStatus();

@@ -74,6 +74,24 @@ class ValidationObserver : public TrainingObserver {
 // "r_precision") in `m`.
 double SelectionScore(const RetrievalMetrics& m, const std::string& metric);
 
+// Watches for training that does nothing useful and says so once, on
+// stderr and in results.json ("warnings"): the first `window` steps mined
+// no tuple (the loss is 0, nothing trains; mining nothing later is a solved
+// task), or `window` consecutive steps whose batch embeddings all but
+// coincide (mean distance below 1e-3 of the first step's: the embedding
+// collapsed to a point, the loss sits at the margin).
+class CollapseObserver : public TrainingObserver {
+ public:
+  CollapseObserver(Components* components, int64_t window, bool verbose);
+  absl::Status AfterStep(const StepInfo& info, LoopControl* control) override;
+
+ private:
+  void Warn(const std::string& warning);
+  Components* components_;
+  int64_t window_;
+  bool verbose_;
+};
+
 class PauseObserver : public TrainingObserver {
  public:
   explicit PauseObserver(int64_t after_step) : after_step_(after_step) {}

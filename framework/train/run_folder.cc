@@ -1,8 +1,13 @@
 #include "framework/train/run_folder.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -33,7 +38,63 @@ absl::Status RunFolder::WriteManifest(const Manifest& manifest) const {
   return WriteJsonFile(manifest_path(), manifest);
 }
 
-void RunFolder::ClearMetrics() const { std::remove(metrics_path().c_str()); }
+absl::Status RunFolder::Lock() {
+  const std::string path = dir_ + "/.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(path, ": cannot open the run folder's lock: ", std::strerror(errno)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {0};
+    const ssize_t n = ::pread(fd, holder, sizeof(holder) - 1, 0);
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir_, ": the run folder is in use by another process (pid ",
+                     n > 0 ? std::string(holder, n) : "unknown",
+                     "); wait for it, or give this run another name or output_dir"));
+  }
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // The pid is only for the message above; the lock holds regardless.
+  }
+  lock_fd_ = std::shared_ptr<int>(new int(fd), [](int* f) {
+    ::close(*f);
+    delete f;
+  });
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".tmp.") != std::string::npos) std::filesystem::remove(entry.path(), ec);
+  }
+  return absl::OkStatus();
+}
+
+void RunFolder::ClearPreviousRun() const {
+  for (const std::string& p : {experiment_path(), manifest_path(), metrics_path(),
+                               checkpoint_path(), best_checkpoint_path()}) {
+    std::remove(p.c_str());
+  }
+  ClearResults();
+}
+
+void RunFolder::ClearResults() const {
+  for (const std::string& p :
+       {results_path(), timing_path(), roc_path(), test_embeddings_path(), test_labels_path()}) {
+    std::remove(p.c_str());
+  }
+}
+
+absl::Status RunFolder::TruncateMetrics(int64_t step) const {
+  if (::access(metrics_path().c_str(), F_OK) != 0) return absl::OkStatus();
+  auto lines = ReadMetricsLines(metrics_path());
+  if (!lines.ok()) return lines.status();
+  std::string kept;
+  for (const MetricsLine& line : *lines) {
+    if (line.step() <= step && line.split() != "test") kept += ToJson(line, true) + "\n";
+  }
+  return WriteFileAtomically(metrics_path(), kept);
+}
 
 absl::Status RunFolder::AppendMetrics(const MetricsLine& line) const {
   return AppendJsonLine(metrics_path(), line);

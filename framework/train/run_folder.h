@@ -16,6 +16,7 @@
 #define SIAMESE_FRAMEWORK_TRAIN_RUN_FOLDER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,10 +48,26 @@ class RunFolder {
 
   bool HasCheckpoint() const;
 
+  // Takes an exclusive lock on the folder (flock of <dir>/.lock, which
+  // records the holder's pid) for this object's lifetime, so that two
+  // processes never train into one folder; FailedPrecondition naming the
+  // folder and the holder otherwise. Then removes what interrupted atomic
+  // writes left (*.tmp.<pid>: only the lock holder writes here).
+  absl::Status Lock();
+
+  // Removes every file a previous run left (a run that starts from step 0
+  // in a used folder), so the folder never holds two experiments.
+  void ClearPreviousRun() const;
+  // Removes the files of a finished run's end (results, timing, report
+  // files), before it is extended or evaluated again.
+  void ClearResults() const;
+  // Keeps the metrics.jsonl lines of steps <= `step`, other than the final
+  // "test" line (a run resumed from the checkpoint of `step`), so every step
+  // appears once.
+  absl::Status TruncateMetrics(int64_t step) const;
+
   absl::Status WriteExperiment(const std::string& text) const;
   absl::Status WriteManifest(const Manifest& manifest) const;
-  // Deletes metrics.jsonl (a run that starts from step 0).
-  void ClearMetrics() const;
   absl::Status AppendMetrics(const MetricsLine& line) const;
   absl::Status WriteResults(const RunResults& results) const;
   absl::Status WriteTiming(const Timing& timing) const;
@@ -61,6 +78,7 @@ class RunFolder {
  private:
   explicit RunFolder(std::string dir) : dir_(std::move(dir)) {}
   std::string dir_;
+  std::shared_ptr<int> lock_fd_;  // closed (unlocked) with the last copy
 };
 
 }  // namespace siamese

@@ -5,6 +5,19 @@
 #include "absl/strings/str_cat.h"
 
 namespace siamese {
+namespace {
+
+double MeanOffDiagonal(const Tensor& d) {
+  const int64_t n = d.dim(0);
+  if (n < 2) return 0;
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) sum += i == j ? 0.0 : d.data()[i * n + j];
+  }
+  return sum / static_cast<double>(n * (n - 1));
+}
+
+}  // namespace
 
 absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64_t step) {
   Model& model = c->model;
@@ -19,10 +32,10 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
   Variable embeddings =
       model.encoder->Forward(Variable(MakeBatch(train, batch.indices, c->data.normalization)));
   Variable distances = model.distance.Matrix(embeddings, embeddings);
+  const Tensor d = distances.value().ToPlain();
   Tuples tuples = batch.given;
   if (c->miner != nullptr) {
     const Tensor e = embeddings.value().ToPlain();
-    const Tensor d = distances.value().ToPlain();
     tuples = c->miner->Mine({&e, &d, &labels, model.distance, step});
   }
   tuples = ConvertTuples(std::move(tuples), model.loss->input());
@@ -33,6 +46,7 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
   result.learning_rate = c->optimizer->learning_rate();
   result.examples = static_cast<int64_t>(batch.indices.size());
   result.tuples = tuples.size();
+  result.embedding_spread = MeanOffDiagonal(d);
   if (!std::isfinite(result.loss)) {
     ClearTape();
     return absl::FailedPreconditionError(
@@ -40,6 +54,19 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
   }
   loss.Backward();
   c->optimizer->Step();
+  // A finite loss can still take the weights to inf or NaN (a learning rate
+  // far too large): stop before any checkpoint could hold them.
+  for (const auto& [name, v] : c->optimizer->parameters()) {
+    const Tensor& value = v.value();
+    const float* x = value.raw();
+    for (int64_t i = 0; i < value.raw_size(); ++i) {
+      if (!std::isfinite(x[i])) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "step ", step, ": parameter \"", name, "\" is ", x[i], " after the update (loss ",
+            result.loss, ", learning rate ", result.learning_rate, "); training stopped"));
+      }
+    }
+  }
   return result;
 }
 

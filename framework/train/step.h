@@ -23,11 +23,16 @@ struct StepResult {
   float learning_rate = 0;
   int64_t examples = 0;  // the batch's size
   int64_t tuples = 0;    // what the loss saw
+  // The mean distance between two embeddings of the batch (before the
+  // update): near 0 when the embedding has collapsed to a point.
+  double embedding_spread = 0;
 };
 
 // Runs step `step` (0-based) on `batch` of the training split. When the loss
 // is not finite, nothing is updated and the error (FailedPrecondition) says
-// so; the caller decides what that means for the run.
+// so; when the update makes a parameter non-finite, the error names it (the
+// weights in memory are then unusable: never checkpoint them). The caller
+// decides what that means for the run.
 absl::StatusOr<StepResult> TrainingStep(Components* components, const Batch& batch, int64_t step);
 
 }  // namespace siamese

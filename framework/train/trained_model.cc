@@ -1,10 +1,14 @@
 #include "framework/train/trained_model.h"
 
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 #include "framework/autograd/variable.h"
 #include "framework/base/check.h"
 #include "framework/core/registry.h"
+#include "framework/records/records.h"
 #include "framework/train/bundle.h"
+#include "framework/train/manifest.h"
 
 namespace siamese {
 
@@ -63,6 +67,17 @@ Tensor TrainedModel::Embed(const Tensor& raw_batch) {
 absl::StatusOr<ExperimentData> LoadModelData(const TrainedModel& model) {
   auto data = LoadExperimentData(model.experiment(), model.dataset_state());
   if (!data.ok()) return data.status();
+  // The run folder's manifest, when the checkpoint is in one, says which
+  // bytes the model was trained on.
+  const std::string manifest_path =
+      model.path().substr(0, model.path().rfind('/') + 1) + "manifest.json";
+  if (access(manifest_path.c_str(), F_OK) == 0) {
+    Manifest manifest;
+    if (absl::Status s = ReadJsonFile(manifest_path, &manifest); !s.ok()) return s;
+    if (absl::Status s = CheckDataFiles(manifest, data->source_files, manifest_path); !s.ok()) {
+      return s;
+    }
+  }
   if (data->example_shape != model.example_shape()) {
     return absl::FailedPreconditionError(absl::StrCat(
         model.path(), ": the model takes examples of shape ", ShapeToString(model.example_shape()),

@@ -5,13 +5,17 @@
 #include <cstdio>
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "framework/records/records.h"
 #include "framework/tensor/dnnl_context.h"
 #include "framework/train/assembly.h"
 #include "framework/train/bundle.h"
 #include "framework/train/evaluate.h"
+#include "framework/train/interrupt.h"
 #include "framework/train/loop.h"
 #include "framework/train/manifest.h"
 #include "framework/train/observers.h"
@@ -22,25 +26,76 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The first line where two experiment texts differ, for a refused resume.
+std::string FirstDifference(const std::string& stored, const std::string& now) {
+  const std::vector<std::string> a = absl::StrSplit(stored, '\n'), b = absl::StrSplit(now, '\n');
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    const std::string x = i < a.size() ? a[i] : "(end)", y = i < b.size() ? b[i] : "(end)";
+    if (x != y) {
+      return absl::StrCat("line ", i + 1, " of the resolved experiment: the checkpoint's has \"",
+                          absl::StripAsciiWhitespace(x), "\", this one \"",
+                          absl::StripAsciiWhitespace(y), "\"");
+    }
+  }
+  return "";
+}
+
+// The experiment text without the run's length (training.epochs, .steps):
+// a finished run may be extended; and, when `evaluation_too`, without the
+// evaluation settings: a trained model may be evaluated again.
+std::string Comparable(const std::string& text, bool evaluation_too) {
+  auto file = ExperimentFile::Parse("checkpoint", text);
+  if (!file.ok()) return text;
+  Experiment e = (*file)->config();
+  e.mutable_training()->clear_epochs();
+  e.mutable_training()->clear_steps();
+  if (evaluation_too) e.clear_evaluation();
+  return e.SerializeAsString();
+}
+
 // Resumes from the folder's checkpoint when there is one and resuming is on;
-// returns the first step to run.
+// returns the first step to run. A fresh start clears what an earlier run
+// left in the folder.
 absl::StatusOr<int64_t> Resume(const RunFolder& folder, const std::string& experiment_text,
                                bool resume, bool verbose, Components* c) {
   if (!resume || !folder.HasCheckpoint()) {
-    folder.ClearMetrics();
+    folder.ClearPreviousRun();
     return 0;
   }
   const std::string path = folder.checkpoint_path();
   auto checkpoint = LoadBundle(path);
   if (!checkpoint.ok()) return checkpoint.status();
   if (checkpoint->experiment() != experiment_text) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path,
-                     ": the run folder holds a checkpoint of a different experiment; give this "
-                     "one another name, or delete the folder to start over"));
+    // Nothing left to train: the evaluation settings may change too.
+    const bool trained = checkpoint->step() >= c->total_steps;
+    const bool compatible =
+        Comparable(checkpoint->experiment(), trained) == Comparable(experiment_text, trained) &&
+        checkpoint->step() <= c->total_steps;
+    if (!compatible) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": the run folder holds a checkpoint of a different experiment (",
+          FirstDifference(checkpoint->experiment(), experiment_text),
+          "); give this one another name, set training { resume: false } to start over, or "
+          "delete the folder"));
+    }
+    if (checkpoint->step() < c->total_steps && checkpoint->has_model_step() &&
+        checkpoint->model_step() != checkpoint->step()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": the finished run kept the model it selected (step ",
+                       checkpoint->model_step(), "), not its last step's (", checkpoint->step(),
+                       "), so it cannot be extended; train it again with the new length"));
+    }
+    if (verbose && !trained) {
+      std::fprintf(stderr, "[train] extending %s from %ld to %ld steps\n", path.c_str(),
+                   checkpoint->step(), c->total_steps);
+    }
   }
   auto step = RestoreTraining(*checkpoint, path, c);
   if (!step.ok()) return step.status();
+  // Everything after the checkpoint's step is redone: metrics lines after it
+  // go, and a finished run's results are written again.
+  if (absl::Status s = folder.TruncateMetrics(*step); !s.ok()) return s;
+  folder.ClearResults();
   if (verbose) std::fprintf(stderr, "[train] resuming %s at step %ld\n", path.c_str(), *step);
   return *step;
 }
@@ -94,9 +149,21 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
   const Experiment& cfg = file.config();
   auto model_step = SelectModel(file, folder, steps_done, c);
   if (!model_step.ok()) return model_step.status();
+  // The trained model is on disk before anything can fail in evaluation; a
+  // run whose evaluation failed resumes straight into it.
+  if (absl::Status s = SaveBundle(folder.checkpoint_path(), *c, experiment_text, steps_done,
+                                  std::nullopt, *model_step);
+      !s.ok()) {
+    return s;
+  }
   auto report = EvaluateModel(c->model.encoder.get(), c->data, c->model.distance, cfg.evaluation(),
                               cfg.seed());
-  if (!report.ok()) return report.status();
+  if (!report.ok()) {
+    return absl::Status(report.status().code(),
+                        absl::StrCat("final evaluation: ", report.status().message(),
+                                     ". The trained model is saved in ", folder.checkpoint_path(),
+                                     "; run again to evaluate it without training again"));
+  }
   std::optional<float> threshold;
   if (report->has_verification) threshold = static_cast<float>(report->threshold);
   if (absl::Status s = SaveBundle(folder.checkpoint_path(), *c, experiment_text, steps_done,
@@ -114,6 +181,7 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
   r = ToRunResults(*report);
   r.set_steps(static_cast<int32_t>(steps_done));
   if (!c->model.embedding_layer.empty()) r.set_embedding_layer(c->model.embedding_layer);
+  for (const std::string& w : c->warnings) r.add_warnings(w);
   if (c->untrained.has_value()) {
     *r.mutable_untrained() = *c->untrained;
     *r.mutable_gain_over_untrained() = Gain(ToTestMetrics(*report), *c->untrained);
@@ -163,16 +231,35 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
 
   auto folder = RunFolder::Create(cfg.output_dir(), cfg.name());
   if (!folder.ok()) return folder.status();
+  if (absl::Status s = folder->Lock(); !s.ok()) return s;
   TrainResult result;
   result.run_dir = folder->dir();
   const std::string experiment_text = file.ResolvedText();
   auto first_step = Resume(*folder, experiment_text, cfg.training().resume(), options.verbose, &c);
   if (!first_step.ok()) return first_step.status();
   if (absl::Status s = folder->WriteExperiment(experiment_text); !s.ok()) return s;
-  if (absl::Status s =
-          folder->WriteManifest(MakeManifest(cfg, c.data.source_files, options.command_line));
-      !s.ok()) {
-    return s;
+  // The manifest describes the process that started the run; a resumed
+  // run checks its data against it and adds itself.
+  Manifest manifest = MakeManifest(cfg, c.data.source_files, options.command_line);
+  if (*first_step > 0) {
+    Manifest started;
+    if (ReadJsonFile(folder->manifest_path(), &started).ok()) {
+      if (absl::Status s = CheckDataFiles(started, c.data.source_files, folder->manifest_path());
+          !s.ok()) {
+        return s;
+      }
+      Resumption* r = started.add_resumptions();
+      r->set_from_step(static_cast<int32_t>(*first_step));
+      r->set_git_commit(manifest.git_commit());
+      if (manifest.has_git_dirty()) r->set_git_dirty(manifest.git_dirty());
+      r->set_command_line(manifest.command_line());
+      manifest = started;
+    }
+  }
+  if (absl::Status s = folder->WriteManifest(manifest); !s.ok()) return s;
+  if (options.verbose) {
+    for (const std::string& w : c.warnings)
+      std::fprintf(stderr, "[train] WARNING: %s\n", w.c_str());
   }
   if (*first_step == 0 && cfg.evaluation().untrained_baseline()) {
     if (absl::Status s = EvaluateUntrained(file, *folder, options.verbose, &c); !s.ok()) return s;
@@ -184,10 +271,15 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
                                 cfg.has_selection() ? &cfg.selection() : nullptr, experiment_text,
                                 options.verbose);
   PauseObserver pause(options.stop_after_step);
+  InterruptObserver interrupt;
+  CollapseObserver collapse(&c, std::min<int64_t>(50, std::max<int64_t>(1, c.total_steps / 4)),
+                            options.verbose);
   CheckpointObserver checkpoints(&*folder, &c, experiment_text, cfg.training().checkpoint_every());
   loop.AddObserver(&progress);
+  loop.AddObserver(&collapse);
   loop.AddObserver(&validation);
   loop.AddObserver(&pause);
+  loop.AddObserver(&interrupt);
   loop.AddObserver(&checkpoints);
   const Clock::time_point start = Clock::now();
   auto run = loop.Run(*first_step);
@@ -204,6 +296,7 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
                                      " Try a lower optimizer.learning_rate."));
   }
   result.steps_done = run->steps_done;
+  result.interrupted_by = interrupt.signal();
   if (run->paused) return result;
   const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (absl::Status s = Finish(file, *folder, experiment_text, *first_step, run->steps_done,

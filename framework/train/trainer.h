@@ -8,6 +8,9 @@
 //                                   (observers.h): progress, validation,
 //                                   checkpoints
 //   final evaluation (evaluate.h)   test metrics -> checkpoint, results.json
+// SIGINT, SIGTERM and SIGHUP during the steps end training after the step
+// in progress, with a checkpoint (interrupt.h); a second signal exits at
+// once.
 // Training resumes from checkpoint.ckpt when the folder has one (and
 // training.resume is true); sampler, miner and data order depend only on the
 // seed and the step, and the checkpoint carries the optimizer, loss and
@@ -39,6 +42,9 @@ struct TrainResult {
   std::string run_dir;
   int64_t steps_done = 0;
   bool finished = false;
+  // The signal (SIGINT, SIGTERM, SIGHUP) that ended training early with a
+  // checkpoint (framework/train/interrupt.h); 0 if none.
+  int interrupted_by = 0;
   // When finished: what results.json holds, as a message and as its JSON
   // text (without the final newline).
   RunResults results;

@@ -29,6 +29,8 @@ class InputResolver {
   absl::StatusOr<VerifyInput> FromFile(const std::string& input) {
     auto path = ResolveUserPath(input);
     if (!path.ok()) return path.status();
+    // A small file claiming a huge image is refused from its header
+    // (ReadImage's bound), before anything is decoded.
     auto image = ReadImage(*path);
     if (!image.ok()) return image.status();
     auto example = ImageToExample(*image, *path, model_->example_shape());

@@ -42,6 +42,8 @@ class PkSampler : public Sampler {
       by_class[labels[i]].push_back(i);
     classes_.clear();
     for (auto& [label, members] : by_class) classes_.push_back(std::move(members));
+    small_classes_ = 0;
+    for (const auto& members : classes_) small_classes_ += static_cast<int>(members.size()) < k_;
     if (p_ > static_cast<int64_t>(classes_.size())) {
       return FieldError("k", absl::StrCat("batch_size / k = ", p_,
                                           " classes per batch, but the "
@@ -49,6 +51,14 @@ class PkSampler : public Sampler {
                                           classes_.size(), " classes; raise k"));
     }
     return absl::OkStatus();
+  }
+
+  std::vector<std::string> Warnings() const override {
+    if (small_classes_ == 0) return {};
+    return {absl::StrCat("sampler \"pk\": ", small_classes_, " of ", classes_.size(),
+                         " training classes have fewer than k = ", k_,
+                         " examples; their groups are topped up with repeats, so an example "
+                         "can be its own positive (lower k to avoid it)")};
   }
 
   std::vector<Batch> EpochBatches(int64_t epoch) const override {
@@ -97,6 +107,7 @@ class PkSampler : public Sampler {
   }
 
  private:
+  int small_classes_ = 0;
   int k_;
   int64_t p_ = 0;
   uint64_t seed_ = 0;  // from Init
