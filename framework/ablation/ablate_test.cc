@@ -1,7 +1,10 @@
 // End-to-end: a tiny 2 x 2 grid x 2 seeds ablation on synthetic data, run in
 // child processes; a simulated kill and resumption; --jobs; --check.
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -13,6 +16,7 @@
 #include "framework/ablation/runner.h"
 #include "framework/ablation/summary.h"
 #include "framework/io/atomic_file.h"
+#include "framework/train/interrupt.h"
 #include "framework/train/tiny_run_testutil.h"
 #include "gtest/gtest.h"
 
@@ -163,6 +167,56 @@ output_dir: ")",
       << stats.status();
   EXPECT_NE(err.find("[ablate] FAILED cell \"miner=all\" seed 4"), std::string::npos) << err;
   EXPECT_NE(err.find("exit status 1"), std::string::npos) << err;
+}
+
+// Issue 10: killing ablate orphaned its children, which kept training.
+// Now a child dies with its runner, checkpointing first (SIGTERM).
+TEST(AblateTest, KillingTheRunnerStopsItsChildrenWithACheckpoint) {
+  const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/orphans";
+  ASSERT_EQ(system(("mkdir -p " + dir + "/configs " + dir + "/ablations").c_str()), 0);
+  ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/train", 40, 1).ok());
+  ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/test", 20, 2).ok());
+  // Long enough to be killed in the middle.
+  ASSERT_TRUE(WriteFileAtomically(dir + "/configs/base.pbtxt",
+                                  absl::StrReplaceAll(testing_train::TinyExperiment(dir, "x"),
+                                                      {{"epochs: 3", "epochs: 20000"}}))
+                  .ok());
+  const std::string path = dir + "/ablations/o.pbtxt";
+  ASSERT_TRUE(WriteFileAtomically(path, absl::StrCat(R"(base: "../configs/base.pbtxt"
+seeds: 1
+axis { name: "miner" value { label: "semi_hard" override: '' } }
+output_dir: ")",
+                                                     dir, "/out\"\n"))
+                  .ok());
+  auto plan = PlanAblation(path);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  // Orphans are reparented to this process, which can then wait for them.
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  const pid_t runner = fork();
+  ASSERT_GE(runner, 0);
+  if (runner == 0) {
+    RunnerOptions options;
+    options.verbose = false;
+    _exit(RunAblation(*plan, options).ok() ? 0 : 1);
+  }
+  // The child training the run holds the run folder's lock, which names it.
+  const std::string lock = plan->runs[0].run_dir + "/.lock";
+  pid_t child = 0;
+  for (int i = 0; i < 600 && child == 0; ++i) {
+    usleep(50 * 1000);
+    auto text = ReadFile(lock);
+    if (text.ok() && !text->empty()) child = static_cast<pid_t>(std::atoi(text->c_str()));
+  }
+  ASSERT_GT(child, 0) << "the run never started";
+  usleep(300 * 1000);  // a few steps
+  ASSERT_EQ(kill(runner, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(runner, &status, 0), runner);
+  ASSERT_EQ(waitpid(child, &status, 0), child);  // it ends by itself...
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), kInterruptedExitStatus);  // ...with a checkpoint
+  EXPECT_EQ(access((plan->runs[0].run_dir + "/checkpoint.ckpt").c_str(), F_OK), 0);
+  prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
 }  // namespace

@@ -221,5 +221,29 @@ TEST(ShippedAblations, Plan) {
   EXPECT_FLOAT_EQ(ms->runs[8].experiment->config().miner().GetExtension(semi_hard).margin(), 0.5f);
 }
 
+// Issue 10: a misspelled metric gave exit 0 and an all-n/a summary.
+TEST_F(PlanTest, AnUnknownMetricIsRefusedListingTheKnownOnes) {
+  auto plan = PlanAblation(Write(R"(seeds: 1
+metrics: ["precision_at_1", "presicion_at_1"]
+axis {
+  name: "miner"
+  value { label: "all" override: 'miner { name: "all" }' }
+}
+)"));
+  ASSERT_FALSE(plan.ok());
+  const std::string m(plan.status().message());
+  EXPECT_NE(m.find("metrics: unknown metric \"presicion_at_1\"; known: precision_at_1"),
+            std::string::npos)
+      << m;
+  EXPECT_TRUE(PlanAblation(Write(R"(seeds: 1
+metrics: ["recall_at_16", "untrained_map_at_r", "gain_map_at_r", "train_seconds"]
+axis {
+  name: "miner"
+  value { label: "all" override: 'miner { name: "all" }' }
+}
+)"))
+                  .ok());
+}
+
 }  // namespace
 }  // namespace siamese

@@ -83,6 +83,22 @@ bool DecodePngRows(png_structp png, png_infop info, PngState* state) {
 
 absl::StatusOr<GrayImage> DecodePng(const std::string& bytes, const std::string& path,
                                     int64_t max_pixels) {
+  // The size from the IHDR chunk (it must come first), before libpng reads
+  // anything else: a small file can claim a huge image.
+  if (bytes.size() >= 24 && bytes.compare(12, 4, "IHDR") == 0) {
+    auto be32 = [&](size_t at) {
+      return (static_cast<uint32_t>(static_cast<uint8_t>(bytes[at])) << 24) |
+             (static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 1])) << 16) |
+             (static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 2])) << 8) |
+             static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 3]));
+    };
+    const int64_t width = be32(16), height = be32(20);
+    if (width * height > max_pixels) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": PNG of ", width, "x", height,
+                                                     " pixels is larger than the ", max_pixels,
+                                                     " pixels allowed here"));
+    }
+  }
   PngState state;
   state.bytes = &bytes;
   state.max_pixels = max_pixels;

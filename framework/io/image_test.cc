@@ -178,5 +178,21 @@ TEST_F(ImageTest, MissingFileIsNamed) {
   EXPECT_THAT(std::string(image.status().message()), HasSubstr(dir_ + "/absent.png"));
 }
 
+// Issue 10: a 30000 x 30000 PNG was decoded (1.8 GB) before its size was
+// checked. Its header alone is refused now.
+TEST_F(ImageTest, AHugeImageIsRefusedFromItsHeader) {
+  std::string png("\x89PNG\r\n\x1a\n", 8);
+  const unsigned char ihdr[] = {0, 0, 0,    13,   'I', 'H', 'D', 'R', 0, 0, 0x75, 0x30,  // 30000
+                                0, 0, 0x75, 0x30, 8,   0,   0,   0,   0, 0, 0,    0,    0};
+  png.append(reinterpret_cast<const char*>(ihdr), sizeof(ihdr));
+  auto image = DecodeImage(png, "huge.png");
+  ASSERT_FALSE(image.ok());
+  EXPECT_EQ(std::string(image.status().message()),
+            "huge.png: PNG of 30000x30000 pixels is larger than the 67108864 pixels allowed here");
+  auto pgm = DecodeImage("P5 30000 30000 255\n", "huge.pgm");
+  ASSERT_FALSE(pgm.ok());
+  EXPECT_THAT(std::string(pgm.status().message()), ::testing::HasSubstr("larger than"));
+}
+
 }  // namespace
 }  // namespace siamese

@@ -66,5 +66,19 @@ TEST(PkSamplerTest, ErrorsNameTheProblem) {
               ::testing::HasSubstr("only 3 classes"));
 }
 
+// Issue 10: k larger than a class padded it with repeats silently.
+TEST(PkSamplerTest, ClassesSmallerThanKAreReported) {
+  auto s = Make(R"(name: "pk" [siamese.pk] { k: 4 })");
+  std::vector<int64_t> labels = Labels(4, 8);
+  labels.push_back(4);  // class 4 has one example
+  ASSERT_TRUE(s->Init(labels, 8, 1).ok());
+  ASSERT_EQ(s->Warnings().size(), 1u);
+  EXPECT_THAT(s->Warnings()[0],
+              ::testing::HasSubstr("1 of 5 training classes have fewer than k = 4"));
+  auto fine = Make(R"(name: "pk" [siamese.pk] { k: 4 })");
+  ASSERT_TRUE(fine->Init(Labels(4, 8), 8, 1).ok());
+  EXPECT_TRUE(fine->Warnings().empty());
+}
+
 }  // namespace
 }  // namespace siamese
