@@ -1,0 +1,12 @@
+// The PNG / PGM reader.
+#include <cstdint>
+#include <string>
+
+#include "framework/io/image.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // A bound that keeps the fuzzer's memory small; the default is 64M pixels.
+  (void)siamese::DecodeImage(std::string(reinterpret_cast<const char*>(data), size), "x.png",
+                             1 << 20);
+  return 0;
+}
