@@ -45,7 +45,15 @@ absl::Status RunFolder::Lock() {
     return absl::PermissionDeniedError(
         absl::StrCat(path, ": cannot open the run folder's lock: ", std::strerror(errno)));
   }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  // A process that just died may leave a child of its own (a shell of
+  // popen, between fork and exec) holding the lock for a moment: retry for
+  // two seconds before calling the folder busy.
+  bool locked = false;
+  for (int attempt = 0; attempt < 20 && !locked; ++attempt) {
+    locked = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (!locked) ::usleep(100 * 1000);
+  }
+  if (!locked) {
     char holder[32] = {0};
     const ssize_t n = ::pread(fd, holder, sizeof(holder) - 1, 0);
     ::close(fd);
