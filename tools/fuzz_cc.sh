@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The C/C++ compiler of tools/fuzz.sh: clang 14, minus the gcc-only flags the
+# The C/C++ compiler of tools/fuzz.sh: clang++ 14, minus the gcc-only flags the
 # project's .bazelrc and BUILD files pass (-fvect-cost-model=...).
 args=()
 for a in "$@"; do
@@ -8,4 +8,5 @@ for a in "$@"; do
     *) args+=("$a") ;;
   esac
 done
-exec clang-14 "${args[@]}"
+# clang++ so that UBSan links its C++ runtime (function-type checks).
+exec clang++-14 "${args[@]}"

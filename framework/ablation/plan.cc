@@ -65,7 +65,10 @@ class Locator {
       }
     }
     if (t != nullptr) {
+      // A field of the message the location is asked in; a field of another
+      // (an axis's "value" asked of a value) is located at the file only.
       const FieldDescriptor* f = at->FindFieldByName(field);
+      if (f == nullptr) return absl::StrCat(path_, ": ");
       auto loc = t->GetLocation(f, f->is_repeated() ? 0 : -1);
       if (loc.line >= 0) return absl::StrCat(path_, ":", loc.line + 1, ":", loc.column + 1, ": ");
     }

@@ -245,5 +245,16 @@ axis {
                   .ok());
 }
 
+// Found by the ablation_plan fuzzer: an axis without a name crashed the
+// error's locator (a null field descriptor).
+TEST_F(PlanTest, AnAxisWithoutANameIsAnErrorNotACrash) {
+  auto plan = PlanAblation(Write(R"(seeds: 1
+axis { name: "miner" value { label: "all" override: 'miner { name: "all" }' } }
+axis { value { label: "x" override: '' } }
+)"));
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().message(), dir_ + "/ablations/a.pbtxt: axis 2: name is required");
+}
+
 }  // namespace
 }  // namespace siamese
