@@ -12,6 +12,11 @@
 namespace siamese {
 namespace {
 
+// width * height > max_pixels, without overflowing for any sizes >= 0.
+bool TooManyPixels(int64_t width, int64_t height, int64_t max_pixels) {
+  return height > 0 && width > max_pixels / height;
+}
+
 // ----------------------------------------------------------------- PNG
 
 // What libpng's callbacks read from and report to. Owned by the caller of
@@ -57,7 +62,7 @@ bool DecodePngRows(png_structp png, png_infop info, PngState* state) {
   png_read_info(png, info);
   state->width = png_get_image_width(png, info);
   state->height = png_get_image_height(png, info);
-  if (static_cast<int64_t>(state->width) * state->height > state->max_pixels) {
+  if (TooManyPixels(state->width, state->height, state->max_pixels)) {
     state->too_large = true;
     return false;
   }
@@ -93,7 +98,7 @@ absl::StatusOr<GrayImage> DecodePng(const std::string& bytes, const std::string&
              static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 3]));
     };
     const int64_t width = be32(16), height = be32(20);
-    if (width * height > max_pixels) {
+    if (TooManyPixels(width, height, max_pixels)) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": PNG of ", width, "x", height,
                                                      " pixels is larger than the ", max_pixels,
                                                      " pixels allowed here"));
@@ -211,7 +216,7 @@ absl::StatusOr<GrayImage> DecodePgm(const std::string& bytes, const std::string&
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": PGM of ", *width, "x", *height, " pixels (width x height)"));
   }
-  if (*width * *height > max_pixels) {
+  if (TooManyPixels(*width, *height, max_pixels)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": PGM of ", *width, "x", *height,
                                                    " pixels is larger than the ", max_pixels,
                                                    " pixels allowed here"));

@@ -189,6 +189,12 @@ TEST_F(ImageTest, AHugeImageIsRefusedFromItsHeader) {
   ASSERT_FALSE(image.ok());
   EXPECT_EQ(std::string(image.status().message()),
             "huge.png: PNG of 30000x30000 pixels is larger than the 67108864 pixels allowed here");
+  // Found by the image fuzzer: sizes whose product overflows 64 bits.
+  std::string overflow = png;
+  overflow[16] = overflow[20] = static_cast<char>(0xff);
+  auto big = DecodeImage(overflow, "overflow.png");
+  ASSERT_FALSE(big.ok());
+  EXPECT_THAT(std::string(big.status().message()), ::testing::HasSubstr("larger than"));
   auto pgm = DecodeImage("P5 30000 30000 255\n", "huge.pgm");
   ASSERT_FALSE(pgm.ok());
   EXPECT_THAT(std::string(pgm.status().message()), ::testing::HasSubstr("larger than"));
