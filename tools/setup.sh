@@ -16,6 +16,7 @@ PACKAGES=(
   wordnet-base           # /usr/share/wordnet/data.* for the wordnet_glosses dataset
   chromium               # headless browser for //framework/report:report_browser_test
   python3                # strict JSON check of run files (//framework/train:strict_json_test)
+  clang-14 libclang-rt-14-dev  # libFuzzer and clang's sanitizers for tools/fuzz.sh
   libfreetype-dev        # FreeType 2: glyph outlines and rasterization for the glyphs dataset
   # Fonts of the glyphs dataset (its default font_paths; 53 MB download, 160 MB installed).
   # Scripts of the character labeling:
