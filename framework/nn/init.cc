@@ -15,8 +15,16 @@ int64_t ReceptiveField(const Shape& shape, const char* what) {
 
 }  // namespace
 
-int64_t FanIn(const Shape& shape) { return shape[1] * ReceptiveField(shape, "FanIn"); }
-int64_t FanOut(const Shape& shape) { return shape[0] * ReceptiveField(shape, "FanOut"); }
+// ReceptiveField checks the rank first: shape[1] of a rank-1 shape would be
+// read out of bounds (found by --config=asan).
+int64_t FanIn(const Shape& shape) {
+  const int64_t field = ReceptiveField(shape, "FanIn");
+  return shape[1] * field;
+}
+int64_t FanOut(const Shape& shape) {
+  const int64_t field = ReceptiveField(shape, "FanOut");
+  return shape[0] * field;
+}
 
 Tensor Uniform(const Shape& shape, float lo, float hi, Rng* rng) {
   SIAMESE_CHECK(rng != nullptr) << "init: null rng";
