@@ -19,7 +19,7 @@ inline const std::string& ScratchDir() {
     const char* base = std::getenv("TEST_TMPDIR");
     auto* d = new std::string(std::string(base != nullptr ? base : "/tmp") + "/siamese_fuzz_" +
                               std::to_string(getpid()));
-    std::system(("mkdir -p '" + *d + "'").c_str());
+    (void)!std::system(("mkdir -p '" + *d + "'").c_str());
     return d;
   }();
   return *dir;

@@ -1,4 +1,6 @@
 // Loss "contrastive": Hadsell et al.'s squared contrastive loss on pairs.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "framework/core/loss.h"
 #include "framework/core/registry.h"
@@ -10,6 +12,15 @@
 
 namespace siamese {
 namespace {
+
+// Sum over the terms divided by the count of terms > 0 (a constant), or 0
+// when none is.
+Variable MeanNonZero(const Variable& terms) {
+  int64_t nonzero = 0;
+  const Tensor v = terms.value().ToPlain();
+  for (int64_t i = 0; i < v.numel(); ++i) nonzero += v.data()[i] > 0;
+  return MulScalar(SumAll(terms), 1.0f / static_cast<float>(std::max<int64_t>(nonzero, 1)));
+}
 
 class ContrastiveLoss : public Loss {
  public:
@@ -24,6 +35,11 @@ class ContrastiveLoss : public Loss {
       return FieldError("neg_margin", absl::StrCat("must be > pos_margin (", p.pos_margin(),
                                                    "), got ", p.neg_margin()));
     }
+    if (p.reduction() != "mean" && p.reduction() != "mean_nonzero_each") {
+      return FieldError(
+          "reduction",
+          absl::StrCat("must be \"mean\" or \"mean_nonzero_each\", got \"", p.reduction(), "\""));
+    }
     return std::unique_ptr<Loss>(new ContrastiveLoss(p));
   }
 
@@ -34,13 +50,27 @@ class ContrastiveLoss : public Loss {
     const int64_t pairs = static_cast<int64_t>(t.pos_a.size() + t.neg_a.size());
     if (pairs == 0) return ZeroLoss(in.distances);
     std::vector<Variable> terms;
+    Variable pos, neg;
     if (!t.pos_a.empty()) {
       Variable d = GatherDistances(in.distances, t.pos_a, t.pos_b);
-      terms.push_back(Square(Relu(AddScalar(d, -p_.pos_margin()))));
+      pos = Relu(AddScalar(d, -p_.pos_margin()));
+      if (p_.squared()) pos = Square(pos);
+      terms.push_back(pos);
     }
     if (!t.neg_a.empty()) {
       Variable d = GatherDistances(in.distances, t.neg_a, t.neg_b);
-      terms.push_back(Square(Relu(RSubScalar(d, p_.neg_margin()))));
+      neg = Relu(RSubScalar(d, p_.neg_margin()));
+      if (p_.squared()) neg = Square(neg);
+      terms.push_back(neg);
+    }
+    if (p_.reduction() == "mean_nonzero_each") {
+      Variable total;
+      for (const Variable& part : {pos, neg}) {
+        if (!part.defined()) continue;
+        Variable m = MeanNonZero(part);
+        total = total.defined() ? Add(total, m) : m;
+      }
+      return total;
     }
     Variable all = terms.size() == 1 ? terms[0] : Concat(terms, 0);
     return MeanAll(all);

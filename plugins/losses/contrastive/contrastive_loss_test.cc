@@ -64,5 +64,25 @@ TEST(ContrastiveLossTest, MarginsAreValidated) {
               ::testing::HasSubstr("neg_margin: must be > pos_margin (1), got 1"));
 }
 
+TEST(ContrastiveLossTest, PmlFormUnsquaredWithSeparateNonZeroMeans) {
+  auto loss = Make(R"(name: "contrastive" [siamese.contrastive] {
+    pos_margin: 0.25 neg_margin: 1.0 squared: false reduction: "mean_nonzero_each" })");
+  // Points 0, 0.3, 1.5, 0.8: positives d = .3, .7 -> .05, .45 (both > 0):
+  // mean .25; negatives d(0,2) = 1.5 -> 0, d(1,3) = .5 -> .5: mean of the
+  // non-zero .5. Total .75.
+  Variable e(Tensor::FromVector({4, 1}, {0.0f, 0.3f, 1.5f, 0.8f}));
+  Tuples t = HandPairs();
+  Distance d = Distance::Euclidean();
+  EXPECT_NEAR(loss->Compute({e, d.Matrix(e, e), &kLabels, &t, d}).value().item(), 0.75f, 1e-5);
+}
+
+TEST(ContrastiveLossTest, BadReductionNamesTheField) {
+  LossConfig c;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"(name: "contrastive" [siamese.contrastive] { reduction: "median" })", &c));
+  EXPECT_THAT(std::string(Registry<Loss>::Create(c, {}).status().message()),
+              ::testing::HasSubstr("reduction: must be \"mean\" or \"mean_nonzero_each\""));
+}
+
 }  // namespace
 }  // namespace siamese

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Reference values from pytorch-metric-learning (PML) for the cross-check
+tests of tests/pml_crosscheck_test.cc.
+
+PML is not part of this repository and is never built into it: give this
+script a checkout of its source (pure Python; it runs on Debian's
+python3-torch with python3-scipy and python3-tqdm), and it writes the loss
+values, gradients and mined tuples PML computes for fixed inputs, as JSON
+matching tests/pml/pml_reference.proto:
+
+    PYTHONPATH=<pml checkout>/src python3 tools/pml_reference/make_references.py \
+        --out tests/pml/references.json
+
+Every case names the plugin config (protobuf text) that must reproduce PML's
+numbers. Computed in float64; the C++ side runs in float32.
+"""
+import argparse
+import json
+
+import numpy as np
+import torch
+
+from pytorch_metric_learning import distances, losses, miners, reducers
+
+
+def inputs():
+    """Two fixed batches: 8 embeddings of 4 classes, 9 of 3, in R^5."""
+    rng = np.random.RandomState(2026)
+    out = []
+    for n, classes in ((8, [0, 0, 1, 1, 2, 2, 3, 3]), (9, [0, 1, 2, 0, 1, 2, 0, 1, 2])):
+        e = rng.uniform(-1.0, 1.0, size=(n, 5))
+        out.append((e, classes))
+    return out
+
+
+def lp(power=1):
+    return distances.LpDistance(normalize_embeddings=False, p=2, power=power)
+
+
+def cos():
+    return distances.CosineSimilarity()
+
+
+# (label, our loss config, our distance, PML loss factory)
+LOSSES = [
+    ("triplet_mean", 'name: "triplet" [siamese.triplet] { margin: 0.3 }', "euclidean",
+     lambda: losses.TripletMarginLoss(margin=0.3, distance=lp(), reducer=reducers.MeanReducer())),
+    ("triplet_mean_nonzero",
+     'name: "triplet" [siamese.triplet] { margin: 0.3 reduction: "mean_nonzero" }', "euclidean",
+     lambda: losses.TripletMarginLoss(margin=0.3, distance=lp())),
+    ("triplet_squared",
+     'name: "triplet" [siamese.triplet] { margin: 0.5 squared: true reduction: "sum" }',
+     "euclidean",
+     lambda: losses.TripletMarginLoss(margin=0.5, distance=lp(power=2),
+                                      reducer=reducers.SumReducer())),
+    ("contrastive_pml",
+     'name: "contrastive" [siamese.contrastive] { pos_margin: 0.2 neg_margin: 1.5 squared: false '
+     'reduction: "mean_nonzero_each" }', "euclidean",
+     lambda: losses.ContrastiveLoss(pos_margin=0.2, neg_margin=1.5, distance=lp())),
+]
+
+# (label, our miner config, our distance, PML miner factory)
+MINERS = [
+    ("batch_hard", 'name: "batch_hard"', "euclidean",
+     lambda: miners.BatchHardMiner(distance=lp())),
+    ("semi_hard_all", 'name: "semi_hard" [siamese.semi_hard] { margin: 0.4 all_semi_hard: true }',
+     "euclidean",
+     lambda: miners.TripletMarginMiner(margin=0.4, type_of_triplets="semihard", distance=lp())),
+    ("hard_pairs",
+     'name: "hard_pairs" [siamese.hard_pairs] { pos_margin: 0.8 neg_margin: 1.2 }', "euclidean",
+     lambda: miners.PairMarginMiner(pos_margin=0.8, neg_margin=1.2, distance=lp())),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    torch.set_default_dtype(torch.float64)
+    cases = []
+    for label, config, distance, make in LOSSES:
+        for b, (e, y) in enumerate(inputs()):
+            emb = torch.tensor(e, requires_grad=True)
+            loss = make()(emb, torch.tensor(y))
+            loss.backward()
+            cases.append({
+                "label": f"{label}/batch{b}", "kind": "loss", "config": config,
+                "distance": distance, "embeddings": e.flatten().tolist(), "dim": e.shape[1],
+                "labels": y, "loss": float(loss.item()),
+                "gradient": emb.grad.numpy().flatten().tolist(),
+            })
+    for label, config, distance, make in MINERS:
+        for b, (e, y) in enumerate(inputs()):
+            t = make()(torch.tensor(e), torch.tensor(y))
+            case = {"label": f"{label}/batch{b}", "kind": "miner", "config": config,
+                    "distance": distance, "embeddings": e.flatten().tolist(), "dim": e.shape[1],
+                    "labels": y}
+            # Flat index lists (protobuf's JSON has no nested arrays), sorted.
+            if len(t) == 3:
+                triplets = sorted(tuple(map(int, x)) for x in zip(*[v.tolist() for v in t]))
+                case["triplets"] = [i for x in triplets for i in x]
+            else:
+                a1, p, a2, n = [v.tolist() for v in t]
+                pos = sorted((int(i), int(j)) for i, j in zip(a1, p))
+                neg = sorted((int(i), int(j)) for i, j in zip(a2, n))
+                case["positive_pairs"] = [i for x in pos for i in x]
+                case["negative_pairs"] = [i for x in neg for i in x]
+            cases.append(case)
+    with open(args.out, "w") as f:
+        json.dump({"cases": cases}, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
