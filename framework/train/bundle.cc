@@ -8,9 +8,14 @@
 namespace siamese {
 namespace {
 
-NamedTensors ToNamedTensors(const google::protobuf::RepeatedPtrField<TensorProto>& list) {
+absl::StatusOr<NamedTensors> ToNamedTensors(
+    const google::protobuf::RepeatedPtrField<TensorProto>& list, const std::string& path,
+    const std::string& what) {
   NamedTensors out;
-  for (const TensorProto& t : list) out.emplace_back(t.name(), ToTensor(t));
+  for (const TensorProto& t : list) {
+    if (absl::Status s = CheckTensorProto(t, path, what); !s.ok()) return s;
+    out.emplace_back(t.name(), ToTensor(t));
+  }
   return out;
 }
 
@@ -85,10 +90,14 @@ absl::Status RestoreModel(const Checkpoint& k, const std::string& path, Model* m
 absl::StatusOr<int64_t> RestoreTraining(const Checkpoint& k, const std::string& path,
                                         Components* c) {
   if (absl::Status s = RestoreModel(k, path, &c->model); !s.ok()) return s;
-  if (absl::Status s = c->optimizer->LoadState(ToNamedTensors(k.optimizer_state())); !s.ok()) {
+  auto optimizer_state = ToNamedTensors(k.optimizer_state(), path, "optimizer state");
+  if (!optimizer_state.ok()) return optimizer_state.status();
+  if (absl::Status s = c->optimizer->LoadState(*optimizer_state); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat(path, ": optimizer state: ", s.message()));
   }
-  const NamedTensors miner_state = ToNamedTensors(k.miner_state());
+  auto miner_tensors = ToNamedTensors(k.miner_state(), path, "miner state");
+  if (!miner_tensors.ok()) return miner_tensors.status();
+  const NamedTensors& miner_state = *miner_tensors;
   if (c->miner != nullptr) {
     if (absl::Status s = c->miner->LoadState(miner_state); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat(path, ": miner state: ", s.message()));

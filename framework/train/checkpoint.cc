@@ -65,6 +65,22 @@ void AddTensor(const std::string& name, const Tensor& t,
   p->mutable_values()->Add(plain.data(), plain.data() + plain.numel());
 }
 
+absl::Status CheckTensorProto(const TensorProto& p, const std::string& path,
+                              const std::string& what) {
+  int64_t count = 1;
+  bool ok = p.shape_size() <= 5;
+  for (int64_t d : p.shape()) {
+    ok = ok && d >= 0 && (d == 0 || count <= (int64_t{1} << 40) / d);
+    if (ok) count *= d;
+  }
+  if (!ok || count != p.values_size()) {
+    return absl::DataLossError(absl::StrCat(path, ": ", what, " tensor \"", p.name(),
+                                            "\" is malformed (shape of rank ", p.shape_size(), ", ",
+                                            p.values_size(), " values)"));
+  }
+  return absl::OkStatus();
+}
+
 Tensor ToTensor(const TensorProto& p) {
   Shape shape(p.shape().begin(), p.shape().end());
   return Tensor::FromVector(shape, std::vector<float>(p.values().begin(), p.values().end()));
@@ -90,6 +106,7 @@ absl::Status LoadModule(const google::protobuf::RepeatedPtrField<TensorProto>& p
       return absl::NotFoundError(
           absl::StrCat(path, ": no ", what, " tensor \"", name, "\" in checkpoint"));
     }
+    if (absl::Status s = CheckTensorProto(*it->second, path, what); !s.ok()) return s;
     for (int i = 0; i < it->second->values_size(); ++i) {
       if (!std::isfinite(it->second->values(i))) {
         return absl::DataLossError(absl::StrCat(path, ": ", what, " tensor \"", name, "\" holds ",

@@ -25,6 +25,11 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path);
 void AddTensor(const std::string& name, const Tensor& t,
                google::protobuf::RepeatedPtrField<TensorProto>* out);
 Tensor ToTensor(const TensorProto& p);
+// OK when `p` is a well-formed tensor: rank <= 5, every dimension >= 0, and
+// as many values as its shape holds; DataLoss naming `what`, the tensor and
+// `path` otherwise (a damaged or forged checkpoint must not abort).
+absl::Status CheckTensorProto(const TensorProto& p, const std::string& path,
+                              const std::string& what);
 
 // Copies a module's parameters and buffers into / out of lists of tensors.
 void SaveModule(const Module& module, google::protobuf::RepeatedPtrField<TensorProto>* parameters,

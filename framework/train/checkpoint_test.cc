@@ -77,5 +77,20 @@ TEST(CheckpointTest, ShapeMismatchNamesTensor) {
               HasSubstr("x.ckpt: encoder tensor \"w\" has shape [3], the model expects [2, 2]"));
 }
 
+// Found by the checkpoint fuzzer: a tensor whose values do not fill its
+// shape aborted in Tensor::FromVector.
+TEST(CheckpointTest, MalformedTensorIsAnErrorNotAnAbort) {
+  Checkpoint c;
+  AddTensor("w", Tensor::Zeros({2, 2}), c.mutable_parameters());
+  AddTensor("running", Tensor::Zeros({2}), c.mutable_buffers());
+  c.mutable_parameters(0)->mutable_values()->RemoveLast();
+  Tiny t;
+  EXPECT_THAT(std::string(LoadModule(c, "x.ckpt", &t).message()),
+              HasSubstr("x.ckpt: encoder tensor \"w\" is malformed (shape of rank 2, 3 values)"));
+  c.mutable_parameters(0)->add_values(0);
+  c.mutable_parameters(0)->set_shape(0, -2);
+  EXPECT_THAT(std::string(LoadModule(c, "x.ckpt", &t).message()), HasSubstr("is malformed"));
+}
+
 }  // namespace
 }  // namespace siamese
