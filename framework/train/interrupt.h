@@ -6,11 +6,23 @@
 // signal exits at once with status 128 + signal (what the first one would
 // have done).
 //
+// Why a watcher thread: a signal handler that runs on a computing thread
+// interrupts oneDNN's JIT kernels, and on this project's machines that
+// corrupted the heap (a no-op SIGUSR1 handler fired every 0.2 ms crashed a
+// Fashion-MNIST run within seconds, with every oneDNN ISA down to AVX2).
+// So the three signals are blocked in the constructing thread, and in every
+// thread it creates afterwards (OpenMP's pool included); one thread of ours
+// reads them from a signalfd and only sets a flag, or exits on the second.
+// Construct the observer before any computation starts. A thread created
+// earlier that does not block the signals (a pool left by an earlier run in
+// the same process) still gets them through a handler that does the same.
+//
 // One InterruptObserver at a time per process (the handlers are process-wide).
 #ifndef SIAMESE_FRAMEWORK_TRAIN_INTERRUPT_H_
 #define SIAMESE_FRAMEWORK_TRAIN_INTERRUPT_H_
 
 #include <csignal>
+#include <thread>
 
 #include "framework/train/loop.h"
 
@@ -22,7 +34,10 @@ constexpr int kInterruptedExitStatus = 75;
 
 class InterruptObserver : public TrainingObserver {
  public:
-  // Installs the handlers; the destructor restores the previous ones.
+  // Blocks the signals in this thread, starts the watcher and installs the
+  // fallback handlers; the destructor stops the watcher and restores the
+  // previous handlers and signal mask (a signal still pending then gets the
+  // previous disposition).
   InterruptObserver();
   ~InterruptObserver() override;
   InterruptObserver(const InterruptObserver&) = delete;
@@ -35,6 +50,10 @@ class InterruptObserver : public TrainingObserver {
 
  private:
   struct sigaction previous_[3];
+  sigset_t previous_mask_;
+  int signal_fd_ = -1;  // the three signals, read by the watcher
+  int wake_fd_ = -1;    // an eventfd the destructor writes to stop it
+  std::thread watcher_;
 };
 
 // "SIGTERM" for SIGTERM, ...; "signal N" for others.

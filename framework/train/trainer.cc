@@ -224,6 +224,10 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
 
 absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions& options) {
   const Experiment& cfg = file.config();
+  // First, before any thread computes: signals go to the interrupt
+  // observer's own thread from here on (see interrupt.h). One that comes
+  // before the loop stops it after its first step.
+  InterruptObserver interrupt;
   SetNumThreads(cfg.threads());
   auto components = AssembleTraining(file);
   if (!components.ok()) return components.status();
@@ -271,7 +275,6 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
                                 cfg.has_selection() ? &cfg.selection() : nullptr, experiment_text,
                                 options.verbose);
   PauseObserver pause(options.stop_after_step);
-  InterruptObserver interrupt;
   CollapseObserver collapse(&c, std::min<int64_t>(50, std::max<int64_t>(1, c.total_steps / 4)),
                             options.verbose);
   CheckpointObserver checkpoints(&*folder, &c, experiment_text, cfg.training().checkpoint_every());
