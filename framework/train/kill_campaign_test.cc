@@ -92,7 +92,9 @@ TEST(KillCampaignTest, HundredsOfKillsEndLikeAnUninterruptedRun) {
         ASSERT_TRUE(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 75) << WEXITSTATUS(status);
       }
     }
-    if (access((dir + "/results.json").c_str(), F_OK) != 0) ASSERT_EQ(RunToEnd(name), 0);
+    if (access((dir + "/results.json").c_str(), F_OK) != 0) {
+      ASSERT_EQ(RunToEnd(name), 0);
+    }
     auto got = ReadFile(dir + "/results.json");
     ASSERT_TRUE(got.ok());
     EXPECT_EQ(*got, *reference) << name;
