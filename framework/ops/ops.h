@@ -10,6 +10,7 @@
 #include "framework/ops/elementwise.h"
 #include "framework/ops/embedding.h"
 #include "framework/ops/linear.h"
+#include "framework/ops/logsumexp.h"
 #include "framework/ops/norm.h"
 #include "framework/ops/pool.h"
 #include "framework/ops/reduce.h"

@@ -57,6 +57,20 @@ LOSSES = [
      'name: "contrastive" [siamese.contrastive] { pos_margin: 0.2 neg_margin: 1.5 squared: false '
      'reduction: "mean_nonzero_each" }', "euclidean",
      lambda: losses.ContrastiveLoss(pos_margin=0.2, neg_margin=1.5, distance=lp())),
+    ("multi_similarity", 'name: "multi_similarity"', "cosine",
+     lambda: losses.MultiSimilarityLoss()),
+    # PML's LpDistance base 0.5 is our similarity -d with base -0.5.
+    ("multi_similarity_euclidean",
+     'name: "multi_similarity" [siamese.multi_similarity] { alpha: 3 beta: 20 base: -0.5 }',
+     "euclidean",
+     lambda: losses.MultiSimilarityLoss(alpha=3, beta=20, base=0.5, distance=lp())),
+    ("ntxent", 'name: "ntxent"', "cosine",
+     lambda: losses.NTXentLoss(temperature=0.1)),
+    ("ntxent_euclidean", 'name: "ntxent" [siamese.ntxent] { temperature: 0.5 }', "euclidean",
+     lambda: losses.NTXentLoss(temperature=0.5, distance=lp())),
+    ("supcon", 'name: "supcon"', "cosine", lambda: losses.SupConLoss(temperature=0.1)),
+    ("supcon_euclidean", 'name: "supcon" [siamese.supcon] { temperature: 0.3 }', "euclidean",
+     lambda: losses.SupConLoss(temperature=0.3, distance=lp())),
 ]
 
 # (label, our miner config, our distance, PML miner factory)

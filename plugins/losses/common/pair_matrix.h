@@ -1,0 +1,41 @@
+// The view of a batch that matrix-based pair losses share: which entries of
+// the [N, N] matrix are positive or negative pairs, and the similarity the
+// loss's formula is written in.
+#ifndef SIAMESE_PLUGINS_LOSSES_COMMON_PAIR_MATRIX_H_
+#define SIAMESE_PLUGINS_LOSSES_COMMON_PAIR_MATRIX_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "framework/autograd/variable.h"
+#include "framework/core/distance.h"
+#include "framework/core/tuples.h"
+
+namespace siamese {
+
+// Row-major [N, N] masks (1: kept). Pairs are unordered: the pair (a, b)
+// marks both (a, b) and (b, a), so each member sees the other as its
+// positive (or negative) partner. With the "all" miner's pairs this is every
+// ordered pair i != j, as pytorch-metric-learning's losses see a batch
+// without a miner.
+struct PairMasks {
+  int64_t n = 0;
+  std::vector<char> positive, negative;
+  bool any_positive = false, any_negative = false;
+};
+
+// REQUIRES: every index in [0, n).
+PairMasks MasksOf(const Pairs& pairs, int64_t n);
+
+// The similarity s (larger: closer) that similarity-based losses are
+// written in, from the distance matrix d:
+//   cosine distance:              s = 1 - d  (the cosine similarity itself)
+//   (squared) Euclidean distance: s = -d     (pytorch-metric-learning's
+//                                             convention for distances)
+// Margins and offsets of such a loss are on this scale: with a Euclidean
+// distance, an offset of -0.5 stands for a distance of 0.5.
+Variable SimilarityOf(const Variable& distances, const Distance& distance);
+
+}  // namespace siamese
+
+#endif  // SIAMESE_PLUGINS_LOSSES_COMMON_PAIR_MATRIX_H_
