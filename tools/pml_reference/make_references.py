@@ -71,6 +71,20 @@ LOSSES = [
     ("supcon", 'name: "supcon"', "cosine", lambda: losses.SupConLoss(temperature=0.1)),
     ("supcon_euclidean", 'name: "supcon" [siamese.supcon] { temperature: 0.3 }', "euclidean",
      lambda: losses.SupConLoss(temperature=0.3, distance=lp())),
+    ("circle", 'name: "circle"', "cosine", lambda: losses.CircleLoss()),
+    ("circle_face", 'name: "circle" [siamese.circle] { m: 0.25 gamma: 16 }', "cosine",
+     lambda: losses.CircleLoss(m=0.25, gamma=16)),
+    ("lifted_structure", 'name: "lifted_structure"', "euclidean",
+     lambda: losses.GeneralizedLiftedStructureLoss(neg_margin=1, pos_margin=0, distance=lp())),
+    ("lifted_structure_margins",
+     'name: "lifted_structure" [siamese.lifted_structure] { pos_margin: 0.3 neg_margin: 1.4 }',
+     "euclidean",
+     lambda: losses.GeneralizedLiftedStructureLoss(neg_margin=1.4, pos_margin=0.3,
+                                                   distance=lp())),
+    ("margin", 'name: "margin"', "euclidean", lambda: losses.MarginLoss(distance=lp())),
+    ("margin_learned_beta",
+     'name: "margin" [siamese.margin] { beta: 1.0 learn_beta: true nu: 0.1 }', "euclidean",
+     lambda: losses.MarginLoss(beta=1.0, learn_beta=True, nu=0.1, distance=lp())),
 ]
 
 # (label, our miner config, our distance, PML miner factory)
