@@ -45,7 +45,13 @@ constexpr uint64_t kEmbeddingSeed = 3;
 constexpr float kEps = 2e-3f;
 
 std::unique_ptr<Loss> MakeLoss(const std::string& name) {
-  auto loss = CreateForSuite<Loss>(name, LossOverrides(), kTable, PluginContext());
+  // The suite's batch: 3 classes, embeddings of width 3 (proxy losses size
+  // their class weights by these).
+  PluginContext context;
+  context.num_classes = 3;
+  context.embedding_dim = 3;
+  context.seed = 1;
+  auto loss = CreateForSuite<Loss>(name, LossOverrides(), kTable, context);
   EXPECT_TRUE(loss.ok()) << loss.status().message();
   return loss.ok() ? std::move(*loss) : nullptr;
 }
@@ -132,6 +138,7 @@ TEST_P(LossConformanceTest, GradientThroughDistanceMatrix) {
 TEST_P(LossConformanceTest, NoTuplesGivesZeroWithDefinedGradient) {
   auto loss = MakeLoss(std::get<0>(GetParam()));
   ASSERT_NE(loss, nullptr);
+  if (!loss->uses_tuples()) GTEST_SKIP() << "uses no tuples (TuplesAreIgnored checks it)";
   Variable embeddings(RandomTensor({6, 3}, kEmbeddingSeed), true);
   const Tuples none = loss->input() == TupleKind::kPairs ? Tuples(Pairs()) : Tuples(Triplets());
   Variable value = Compute(*loss, embeddings, none);
@@ -142,6 +149,23 @@ TEST_P(LossConformanceTest, NoTuplesGivesZeroWithDefinedGradient) {
   ASSERT_TRUE(embeddings.grad().defined());
   ASSERT_EQ(embeddings.grad().shape(), embeddings.shape());
   for (float g : embeddings.grad().ToVector()) EXPECT_EQ(g, 0.0f);
+}
+
+// A loss that says it uses no tuples (proxy losses) gives the same value
+// whatever tuples it is handed, and has trainable class weights.
+TEST_P(LossConformanceTest, TuplesAreIgnoredByLossesThatUseNone) {
+  auto loss = MakeLoss(std::get<0>(GetParam()));
+  ASSERT_NE(loss, nullptr);
+  if (loss->uses_tuples()) GTEST_SKIP() << "uses tuples";
+  Variable embeddings(RandomTensor({6, 3}, kEmbeddingSeed));
+  Pairs some;
+  some.pos_a = {0};
+  some.pos_b = {1};
+  const float with = Compute(*loss, embeddings, Tuples(some)).value().item();
+  const float without = Compute(*loss, embeddings, Tuples(Pairs())).value().item();
+  EXPECT_EQ(with, without);
+  EXPECT_TRUE(std::isfinite(with));
+  EXPECT_FALSE(loss->NamedParameters().empty()) << "no trainable class weights";
 }
 
 TEST(LossConformanceSuiteTest, LossesAreRegisteredAndTableIsCurrent) {

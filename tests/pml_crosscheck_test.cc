@@ -45,10 +45,10 @@ Tensor Embeddings(const PmlCase& c) {
 }
 
 template <typename T>
-std::unique_ptr<T> Make(const std::string& text) {
+std::unique_ptr<T> Make(const std::string& text, const PluginContext& context = PluginContext()) {
   typename T::Config config;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &config)) << text;
-  auto p = Registry<T>::Create(config, PluginContext());
+  auto p = Registry<T>::Create(config, context);
   EXPECT_TRUE(p.ok()) << p.status();
   return p.ok() ? std::move(*p) : nullptr;
 }
@@ -75,8 +75,25 @@ TEST(PmlCrossCheckTest, LossesMatchValuesAndGradients) {
   ASSERT_FALSE(cases.empty());
   for (const PmlCase& c : cases) {
     SCOPED_TRACE(c.label());
-    auto loss = Make<Loss>(c.config());
+    PluginContext context;
+    context.num_classes = c.num_classes();
+    context.embedding_dim = c.dim();
+    auto loss = Make<Loss>(c.config(), context);
     ASSERT_NE(loss, nullptr);
+    // Class weights start where PML's did.
+    std::vector<std::pair<Variable, const testing::PmlParameter*>> weights;
+    for (const testing::PmlParameter& w : c.parameters()) {
+      Variable found;
+      for (const auto& [name, v] : loss->NamedParameters()) {
+        if (name == w.name()) found = v;
+      }
+      ASSERT_TRUE(found.defined()) << "our loss has no parameter " << w.name();
+      const Shape shape(w.shape().begin(), w.shape().end());
+      ASSERT_EQ(found.shape(), shape) << w.name();
+      found.mutable_value() =
+          Tensor::FromVector(shape, std::vector<float>(w.values().begin(), w.values().end()));
+      weights.emplace_back(found, &w);
+    }
     auto distance = Distance::FromName(c.distance());
     ASSERT_TRUE(distance.ok());
     const std::vector<int64_t> labels(c.labels().begin(), c.labels().end());
@@ -92,6 +109,14 @@ TEST(PmlCrossCheckTest, LossesMatchValuesAndGradients) {
     for (int i = 0; i < c.gradient_size(); ++i) {
       EXPECT_TRUE(Near(grad[i], c.gradient(i)))
           << "d/de[" << i << "]: ours " << grad[i] << ", PML " << c.gradient(i);
+    }
+    for (const auto& [v, w] : weights) {
+      const std::vector<float> g = v.grad().ToVector();
+      ASSERT_EQ(g.size(), static_cast<size_t>(w->gradient_size())) << w->name();
+      for (int i = 0; i < w->gradient_size(); ++i) {
+        EXPECT_TRUE(Near(g[i], w->gradient(i)))
+            << "d/d" << w->name() << "[" << i << "]: ours " << g[i] << ", PML " << w->gradient(i);
+      }
     }
   }
 }

@@ -37,6 +37,11 @@ class Loss : public Module {
   // The tuples this loss consumes; the trainer converts the miner's tuples
   // to this kind (ConvertTuples).
   virtual TupleKind input() const = 0;
+  // False for losses that compare each example with trainable class
+  // weights (proxies) rather than with other examples: the trainer then
+  // needs no miner, mines nothing and passes no tuples (input() is
+  // ignored), and counts every example as one tuple. Default: true.
+  virtual bool uses_tuples() const { return true; }
   // A scalar (rank-0) Variable. With no tuples the loss is 0 (and still a
   // Variable connected to the embeddings, so backward is well defined).
   virtual Variable Compute(const LossInput& input) = 0;

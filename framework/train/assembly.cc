@@ -144,7 +144,14 @@ absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFil
       !s.ok()) {
     return file.Locate("sampler", s);
   }
-  if (c->miner == nullptr && !c->sampler->gives_tuples()) {
+  if (!c->model.loss->uses_tuples()) {
+    if (c->miner != nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.Where({"miner"}), "loss \"", cfg.loss().name(),
+          "\" compares each example with its class's trainable proxy and uses no tuples; remove "
+          "the miner (it would be ignored)"));
+    }
+  } else if (c->miner == nullptr && !c->sampler->gives_tuples()) {
     return absl::InvalidArgumentError(absl::StrCat(
         file.Where({"miner"}), "no miner is given and sampler \"", cfg.sampler().name(),
         "\" does not choose pairs itself; set miner { name: ... }"));

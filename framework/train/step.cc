@@ -33,19 +33,22 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
       model.encoder->Forward(Variable(MakeBatch(train, batch.indices, c->data.normalization)));
   Variable distances = model.distance.Matrix(embeddings, embeddings);
   const Tensor d = distances.value().ToPlain();
-  Tuples tuples = batch.given;
-  if (c->miner != nullptr) {
-    const Tensor e = embeddings.value().ToPlain();
-    tuples = c->miner->Mine({&e, &d, &labels, model.distance, step});
+  Tuples tuples;
+  if (model.loss->uses_tuples()) {
+    tuples = batch.given;
+    if (c->miner != nullptr) {
+      const Tensor e = embeddings.value().ToPlain();
+      tuples = c->miner->Mine({&e, &d, &labels, model.distance, step});
+    }
+    tuples = ConvertTuples(std::move(tuples), model.loss->input());
   }
-  tuples = ConvertTuples(std::move(tuples), model.loss->input());
   Variable loss = model.loss->Compute({embeddings, distances, &labels, &tuples, model.distance});
 
   StepResult result;
   result.loss = loss.value().item();
   result.learning_rate = c->optimizer->learning_rate();
   result.examples = static_cast<int64_t>(batch.indices.size());
-  result.tuples = tuples.size();
+  result.tuples = model.loss->uses_tuples() ? tuples.size() : result.examples;
   result.embedding_spread = MeanOffDiagonal(d);
   if (!std::isfinite(result.loss)) {
     ClearTape();

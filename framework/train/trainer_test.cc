@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 
@@ -18,6 +19,7 @@
 namespace siamese {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 std::string TmpDir() {
@@ -184,6 +186,33 @@ TEST_F(TrainerTest, TripletMinerFeedsAPairLoss) {
   auto r = Run(text);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->finished);
+}
+
+// A proxy loss compares examples with trainable class weights: it trains
+// without a miner, its proxies are saved with the model, and a miner is
+// refused (it would be ignored).
+TEST_F(TrainerTest, ProxyLossTrainsWithoutAMinerAndRefusesOne) {
+  const std::string miner = "miner { name: \"semi_hard\" [siamese.semi_hard] { margin: 0.2 } }";
+  std::string text =
+      Replace(Replace(Config("proxy"), "name: \"triplet\" [siamese.triplet] { margin: 0.2 }",
+                      "name: \"proxy_anchor\" learning_rate_multiplier: 10"),
+              miner, "");
+  auto r = Run(text);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->finished);
+  EXPECT_TRUE(std::isfinite(r->results.retrieval().map_at_r()));
+  auto ckpt = LoadBundle(r->run_dir + "/checkpoint.ckpt");
+  ASSERT_TRUE(ckpt.ok()) << ckpt.status();
+  bool saved = false;
+  for (const auto& p : ckpt->loss_parameters()) saved |= p.name() == "proxies";
+  EXPECT_TRUE(saved) << "the proxies are not in the checkpoint";
+
+  auto refused =
+      Run(Replace(Config("proxy_miner"), "name: \"triplet\" [siamese.triplet] { margin: 0.2 }",
+                  "name: \"proxy_anchor\""));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()),
+              AllOf(HasSubstr("test.pbtxt:"), HasSubstr("uses no tuples; remove the miner")));
 }
 
 TEST_F(TrainerTest, DivergingLossStopsWithAClearMessage) {

@@ -87,6 +87,17 @@ LOSSES = [
      lambda: losses.MarginLoss(beta=1.0, learn_beta=True, nu=0.1, distance=lp())),
 ]
 
+# Losses with trainable class weights: (label, our loss config, PML loss
+# factory given (num_classes, dim), the PML weights in our [classes, dim]
+# layout given the loss). Each batch gets one class more than its labels
+# use, so a class absent from the batch is covered.
+PROXY_LOSSES = [
+    ("proxy_anchor", 'name: "proxy_anchor"',
+     lambda c, d: losses.ProxyAnchorLoss(c, d), lambda l: l.proxies),
+    ("proxy_anchor_margin", 'name: "proxy_anchor" [siamese.proxy_anchor] { margin: 0.2 alpha: 16 }',
+     lambda c, d: losses.ProxyAnchorLoss(c, d, margin=0.2, alpha=16), lambda l: l.proxies),
+]
+
 # (label, our miner config, our distance, PML miner factory)
 MINERS = [
     ("batch_hard", 'name: "batch_hard"', "euclidean",
@@ -116,6 +127,27 @@ def main():
                 "distance": distance, "embeddings": e.flatten().tolist(), "dim": e.shape[1],
                 "labels": y, "loss": float(loss.item()),
                 "gradient": emb.grad.numpy().flatten().tolist(),
+            })
+    for label, config, make, weights in PROXY_LOSSES:
+        for b, (e, y) in enumerate(inputs()):
+            torch.manual_seed(b)
+            num_classes = max(y) + 2
+            loss_fn = make(num_classes, e.shape[1])
+            w = weights(loss_fn)
+            w.retain_grad()
+            start = w.detach().numpy().copy()
+            emb = torch.tensor(e, requires_grad=True)
+            loss = loss_fn(emb, torch.tensor(y))
+            loss.backward()
+            cases.append({
+                "label": f"{label}/batch{b}", "kind": "loss", "config": config,
+                "distance": "cosine", "embeddings": e.flatten().tolist(), "dim": e.shape[1],
+                "labels": y, "loss": float(loss.item()),
+                "gradient": emb.grad.numpy().flatten().tolist(),
+                "num_classes": num_classes,
+                "parameters": [{"name": "proxies", "shape": list(start.shape),
+                                "values": start.flatten().tolist(),
+                                "gradient": w.grad.numpy().flatten().tolist()}],
             })
     for label, config, distance, make in MINERS:
         for b, (e, y) in enumerate(inputs()):
