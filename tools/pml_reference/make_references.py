@@ -88,14 +88,38 @@ LOSSES = [
 ]
 
 # Losses with trainable class weights: (label, our loss config, PML loss
-# factory given (num_classes, dim), the PML weights in our [classes, dim]
-# layout given the loss). Each batch gets one class more than its labels
-# use, so a class absent from the batch is covered.
+# factory given (num_classes, dim), PML's weight parameter given the loss,
+# whether it is [dim, classes] (transposed to our [classes, dim])). Each
+# batch gets one class more than its labels use, so a class absent from the
+# batch is covered.
 PROXY_LOSSES = [
     ("proxy_anchor", 'name: "proxy_anchor"',
-     lambda c, d: losses.ProxyAnchorLoss(c, d), lambda l: l.proxies),
+     lambda c, d: losses.ProxyAnchorLoss(c, d), lambda l: l.proxies, False),
     ("proxy_anchor_margin", 'name: "proxy_anchor" [siamese.proxy_anchor] { margin: 0.2 alpha: 16 }',
-     lambda c, d: losses.ProxyAnchorLoss(c, d, margin=0.2, alpha=16), lambda l: l.proxies),
+     lambda c, d: losses.ProxyAnchorLoss(c, d, margin=0.2, alpha=16), lambda l: l.proxies, False),
+    # The paper normalizes embeddings too: PML's with a cosine similarity.
+    ("normalized_softmax", 'name: "normalized_softmax"',
+     lambda c, d: losses.NormalizedSoftmaxLoss(c, d, distance=distances.CosineSimilarity()),
+     lambda l: l.W, True),
+    ("cosface", 'name: "cosface"', lambda c, d: losses.CosFaceLoss(c, d), lambda l: l.W, True),
+    ("cosface_small", 'name: "cosface" [siamese.cosface] { margin: 0.2 scale: 8 }',
+     lambda c, d: losses.CosFaceLoss(c, d, margin=0.2, scale=8), lambda l: l.W, True),
+    # PML's margin is in degrees.
+    ("arcface", 'name: "arcface" [siamese.arcface] { scale: 8 }',
+     lambda c, d: losses.ArcFaceLoss(c, d, margin=np.degrees(0.5), scale=8),
+     lambda l: l.W, True),
+    ("arcface_subcenter", 'name: "arcface" [siamese.arcface] { margin: 0.3 scale: 16 sub_centers: 3 }',
+     lambda c, d: losses.SubCenterArcFaceLoss(num_classes=c, embedding_size=d,
+                                              margin=np.degrees(0.3), scale=16, sub_centers=3),
+     lambda l: l.W, True),
+    ("proxy_nca_softmax", 'name: "proxy_nca" [siamese.proxy_nca] { exclude_positive: false }',
+     lambda c, d: losses.ProxyNCALoss(c, d), lambda l: l.proxies, False),
+    ("proxy_nca_softmax_scaled",
+     'name: "proxy_nca" [siamese.proxy_nca] { scale: 9 exclude_positive: false }',
+     lambda c, d: losses.ProxyNCALoss(c, d, softmax_scale=9), lambda l: l.proxies, False),
+    # PML leaves out the paper's center regularizer: tau 0.
+    ("soft_triple", 'name: "soft_triple" [siamese.soft_triple] { centers_per_class: 3 tau: 0 }',
+     lambda c, d: losses.SoftTripleLoss(c, d, centers_per_class=3), lambda l: l.fc, True),
 ]
 
 # (label, our miner config, our distance, PML miner factory)
@@ -128,17 +152,19 @@ def main():
                 "labels": y, "loss": float(loss.item()),
                 "gradient": emb.grad.numpy().flatten().tolist(),
             })
-    for label, config, make, weights in PROXY_LOSSES:
+    for label, config, make, weights, transposed in PROXY_LOSSES:
         for b, (e, y) in enumerate(inputs()):
             torch.manual_seed(b)
             num_classes = max(y) + 2
             loss_fn = make(num_classes, e.shape[1])
             w = weights(loss_fn)
-            w.retain_grad()
             start = w.detach().numpy().copy()
             emb = torch.tensor(e, requires_grad=True)
             loss = loss_fn(emb, torch.tensor(y))
             loss.backward()
+            grad = w.grad.numpy()
+            if transposed:
+                start, grad = start.T, grad.T
             cases.append({
                 "label": f"{label}/batch{b}", "kind": "loss", "config": config,
                 "distance": "cosine", "embeddings": e.flatten().tolist(), "dim": e.shape[1],
@@ -146,8 +172,8 @@ def main():
                 "gradient": emb.grad.numpy().flatten().tolist(),
                 "num_classes": num_classes,
                 "parameters": [{"name": "proxies", "shape": list(start.shape),
-                                "values": start.flatten().tolist(),
-                                "gradient": w.grad.numpy().flatten().tolist()}],
+                                "values": np.ascontiguousarray(start).flatten().tolist(),
+                                "gradient": np.ascontiguousarray(grad).flatten().tolist()}],
             })
     for label, config, distance, make in MINERS:
         for b, (e, y) in enumerate(inputs()):
