@@ -132,6 +132,18 @@ MINERS = [
     ("hard_pairs",
      'name: "hard_pairs" [siamese.hard_pairs] { pos_margin: 0.8 neg_margin: 1.2 }', "euclidean",
      lambda: miners.PairMarginMiner(pos_margin=0.8, neg_margin=1.2, distance=lp())),
+    ("multi_similarity", 'name: "multi_similarity"', "cosine",
+     lambda: miners.MultiSimilarityMiner()),
+    ("multi_similarity_euclidean",
+     'name: "multi_similarity" [siamese.multi_similarity_miner] { epsilon: 0.3 }', "euclidean",
+     lambda: miners.MultiSimilarityMiner(epsilon=0.3, distance=lp())),
+] + [
+    (f"triplet_margin_{t}",
+     f'name: "triplet_margin" [siamese.triplet_margin] {{ margin: 0.3 type: "{t}" }}',
+     "euclidean",
+     (lambda t: lambda: miners.TripletMarginMiner(margin=0.3, type_of_triplets=t,
+                                                  distance=lp()))(t))
+    for t in ("all", "hard", "semihard", "easy")
 ]
 
 

@@ -1,0 +1,74 @@
+// Miner "multi_similarity": Wang et al.'s informative pairs (rule in the
+// proto): negatives closer than the farthest positive, positives farther
+// than the nearest negative, each within epsilon.
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "framework/core/miner.h"
+#include "framework/core/registry.h"
+#include "plugins/miners/multi_similarity/multi_similarity.pb.h"
+
+namespace siamese {
+namespace {
+
+class MultiSimilarityMiner : public Miner {
+ public:
+  explicit MultiSimilarityMiner(const MultiSimilarityMinerParams& p) : p_(p) {}
+
+  static absl::StatusOr<std::unique_ptr<Miner>> Create(const MultiSimilarityMinerParams& p,
+                                                       const PluginContext&) {
+    if (!(p.epsilon() >= 0) || !std::isfinite(p.epsilon())) {
+      return FieldError("epsilon", absl::StrCat("must be finite and >= 0, got ", p.epsilon()));
+    }
+    return std::unique_ptr<Miner>(new MultiSimilarityMiner(p));
+  }
+
+  TupleKind output() const override { return TupleKind::kPairs; }
+
+  Tuples Mine(const MinerInput& in) override {
+    const std::vector<int64_t>& labels = *in.labels;
+    const int64_t n = static_cast<int64_t>(labels.size());
+    const float* d = in.distances->data();
+    const float eps = p_.epsilon();
+    Pairs t;
+    for (int64_t a = 0; a < n; ++a) {
+      float farthest_positive = -std::numeric_limits<float>::infinity();
+      float nearest_negative = std::numeric_limits<float>::infinity();
+      for (int64_t j = 0; j < n; ++j) {
+        if (j == a) continue;
+        if (labels[j] == labels[a]) {
+          farthest_positive = std::max(farthest_positive, d[a * n + j]);
+        } else {
+          nearest_negative = std::min(nearest_negative, d[a * n + j]);
+        }
+      }
+      for (int64_t j = 0; j < n; ++j) {
+        if (j == a) continue;
+        const float daj = d[a * n + j];
+        if (labels[j] == labels[a]) {
+          if (daj + eps > nearest_negative) {
+            t.pos_a.push_back(a);
+            t.pos_b.push_back(j);
+          }
+        } else if (daj - eps < farthest_positive) {
+          t.neg_a.push_back(a);
+          t.neg_b.push_back(j);
+        }
+      }
+    }
+    return t;
+  }
+
+ private:
+  MultiSimilarityMinerParams p_;
+};
+
+SIAMESE_REGISTER_PLUGIN(Miner, "multi_similarity", siamese::multi_similarity_miner,
+                        MultiSimilarityMinerParams,
+                        "Wang et al. 2019: negatives closer than the farthest positive and "
+                        "positives farther than the nearest negative, within epsilon",
+                        &MultiSimilarityMiner::Create);
+
+}  // namespace
+}  // namespace siamese

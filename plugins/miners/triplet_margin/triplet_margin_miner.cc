@@ -1,0 +1,90 @@
+// Miner "triplet_margin": every triplet, kept by its margin (rule in the
+// proto).
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "framework/core/miner.h"
+#include "framework/core/registry.h"
+#include "plugins/miners/triplet_margin/triplet_margin.pb.h"
+
+namespace siamese {
+namespace {
+
+enum class Type { kAll, kHard, kSemiHard, kEasy };
+
+class TripletMarginMiner : public Miner {
+ public:
+  TripletMarginMiner(float margin, Type type) : margin_(margin), type_(type) {}
+
+  static absl::StatusOr<std::unique_ptr<Miner>> Create(const TripletMarginMinerParams& p,
+                                                       const PluginContext&) {
+    if (!std::isfinite(p.margin())) {
+      return FieldError("margin", absl::StrCat("must be finite, got ", p.margin()));
+    }
+    Type type;
+    if (p.type() == "all") {
+      type = Type::kAll;
+    } else if (p.type() == "hard") {
+      type = Type::kHard;
+    } else if (p.type() == "semihard") {
+      type = Type::kSemiHard;
+    } else if (p.type() == "easy") {
+      type = Type::kEasy;
+    } else {
+      return FieldError("type", absl::StrCat("must be \"all\", \"hard\", \"semihard\" or \"easy\", "
+                                             "got \"",
+                                             p.type(), "\""));
+    }
+    return std::unique_ptr<Miner>(new TripletMarginMiner(p.margin(), type));
+  }
+
+  TupleKind output() const override { return TupleKind::kTriplets; }
+
+  Tuples Mine(const MinerInput& in) override {
+    const std::vector<int64_t>& labels = *in.labels;
+    const int64_t n = static_cast<int64_t>(labels.size());
+    const float* d = in.distances->data();
+    Triplets t;
+    for (int64_t a = 0; a < n; ++a) {
+      for (int64_t p = 0; p < n; ++p) {
+        if (p == a || labels[p] != labels[a]) continue;
+        for (int64_t q = 0; q < n; ++q) {
+          if (labels[q] == labels[a]) continue;
+          const float m = d[a * n + q] - d[a * n + p];
+          if (Keep(m)) {
+            t.anchors.push_back(a);
+            t.positives.push_back(p);
+            t.negatives.push_back(q);
+          }
+        }
+      }
+    }
+    return t;
+  }
+
+ private:
+  bool Keep(float m) const {
+    switch (type_) {
+      case Type::kAll:
+        return m <= margin_;
+      case Type::kHard:
+        return m <= 0;
+      case Type::kSemiHard:
+        return m > 0 && m <= margin_;
+      case Type::kEasy:
+        return m > margin_;
+    }
+    return false;
+  }
+
+  float margin_;
+  Type type_;
+};
+
+SIAMESE_REGISTER_PLUGIN(Miner, "triplet_margin", siamese::triplet_margin, TripletMarginMinerParams,
+                        "every triplet, kept by d_an - d_ap against the margin: all, hard, "
+                        "semihard or easy",
+                        &TripletMarginMiner::Create);
+
+}  // namespace
+}  // namespace siamese
