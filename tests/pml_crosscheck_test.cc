@@ -18,6 +18,8 @@
 #include "framework/records/records.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "plugins/miners/distance_weighted/distance_weighted.pb.h"
+#include "plugins/miners/distance_weighted/distance_weights.h"
 #include "tests/pml/pml_reference.pb.h"
 
 namespace siamese {
@@ -173,6 +175,29 @@ TEST(PmlCrossCheckTest, MinersMineTheSameTuples) {
       }
       EXPECT_EQ(normalize(op), normalize(pp));
       EXPECT_EQ(normalize(on), normalize(pn));
+    }
+  }
+}
+
+// Random miners cannot draw as PML's generator does; their sampling
+// probabilities must match.
+TEST(PmlCrossCheckTest, DistanceWeightedSamplingHasPmlsProbabilities) {
+  const std::vector<PmlCase> cases = Cases("miner_weights");
+  ASSERT_FALSE(cases.empty());
+  for (const PmlCase& c : cases) {
+    SCOPED_TRACE(c.label());
+    MinerConfig config;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(c.config(), &config));
+    const DistanceWeightedMinerParams& p = config.GetExtension(siamese::distance_weighted);
+    const std::vector<int64_t> labels(c.labels().begin(), c.labels().end());
+    const Tensor e = Embeddings(c);
+    const Tensor d = Distance::Euclidean().Matrix(Variable(e), Variable(e)).value().ToPlain();
+    const std::vector<double> w =
+        DistanceWeights(d.data(), labels, c.dim(), p.cutoff(), p.nonzero_loss_cutoff());
+    ASSERT_EQ(w.size(), static_cast<size_t>(c.weights_size()));
+    for (int i = 0; i < c.weights_size(); ++i) {
+      EXPECT_TRUE(Near(w[i], c.weights(i)))
+          << "w[" << i << "]: ours " << w[i] << ", PML " << c.weights(i);
     }
   }
 }

@@ -147,6 +147,16 @@ MINERS = [
 ]
 
 
+# (label, our miner config, PML miner factory): sampling weights only.
+DISTANCE_WEIGHTED = [
+    ("distance_weighted", 'name: "distance_weighted"',
+     lambda: miners.DistanceWeightedMiner()),
+    ("distance_weighted_cutoffs",
+     'name: "distance_weighted" [siamese.distance_weighted] { cutoff: 0.8 nonzero_loss_cutoff: 1.8 }',
+     lambda: miners.DistanceWeightedMiner(cutoff=0.8, nonzero_loss_cutoff=1.8)),
+]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
@@ -204,6 +214,25 @@ def main():
                 case["positive_pairs"] = [i for x in pos for i in x]
                 case["negative_pairs"] = [i for x in neg for i in x]
             cases.append(case)
+    # Distance-weighted sampling: the probabilities PML draws negatives
+    # with, captured where it hands them to its sampler. Its distance
+    # normalizes the embeddings, so the case holds normalized ones.
+    from pytorch_metric_learning.miners import distance_weighted_miner as dwm
+    captured = {}
+    real = dwm.lmu.get_random_triplet_indices
+    def capture(labels, ref_labels=None, t_per_anchor=None, weights=None):
+        captured["weights"] = weights.detach().numpy().copy()
+        return real(labels, ref_labels=ref_labels, t_per_anchor=t_per_anchor, weights=weights)
+    dwm.lmu.get_random_triplet_indices = capture
+    for label, config, make in DISTANCE_WEIGHTED:
+        for b, (e, y) in enumerate(inputs()):
+            e = e / np.linalg.norm(e, axis=1, keepdims=True)
+            make()(torch.tensor(e), torch.tensor(y))
+            cases.append({"label": f"{label}/batch{b}", "kind": "miner_weights",
+                          "config": config, "distance": "euclidean",
+                          "embeddings": e.flatten().tolist(), "dim": e.shape[1], "labels": y,
+                          "weights": captured["weights"].flatten().tolist()})
+    dwm.lmu.get_random_triplet_indices = real
     with open(args.out, "w") as f:
         json.dump({"cases": cases}, f, indent=1)
         f.write("\n")
