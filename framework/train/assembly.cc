@@ -148,8 +148,8 @@ absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFil
     if (c->miner != nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
           file.Where({"miner"}), "loss \"", cfg.loss().name(),
-          "\" compares each example with its class's trainable proxy and uses no tuples; remove "
-          "the miner (it would be ignored)"));
+          "\" uses no tuples (it compares examples with class proxies or ranks the whole batch); "
+          "remove the miner (it would be ignored)"));
     }
   } else if (c->miner == nullptr && !c->sampler->gives_tuples()) {
     return absl::InvalidArgumentError(absl::StrCat(

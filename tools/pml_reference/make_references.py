@@ -71,6 +71,18 @@ LOSSES = [
     ("supcon", 'name: "supcon"', "cosine", lambda: losses.SupConLoss(temperature=0.1)),
     ("supcon_euclidean", 'name: "supcon" [siamese.supcon] { temperature: 0.3 }', "euclidean",
      lambda: losses.SupConLoss(temperature=0.3, distance=lp())),
+    # The paper's dot product of the embeddings as they are (PML's default
+    # distance normalizes them first).
+    ("npairs", 'name: "npairs" [siamese.npairs] { l2_reg: 0 }', "euclidean",
+     lambda: losses.NPairsLoss(
+         distance=distances.DotProductSimilarity(normalize_embeddings=False))),
+    # PML's margin is in degrees.
+    ("tuplet_margin", 'name: "tuplet_margin" [siamese.tuplet_margin] { scale: 16 }', "cosine",
+     lambda: losses.TupletMarginLoss(margin=np.degrees(0.1), scale=16)),
+    ("fast_ap", 'name: "fast_ap"', "euclidean",
+     lambda: losses.FastAPLoss(num_bins=10, distance=distances.LpDistance(power=2))),
+    ("fast_ap_coarse", 'name: "fast_ap" [siamese.fast_ap] { num_bins: 4 }', "euclidean",
+     lambda: losses.FastAPLoss(num_bins=4, distance=distances.LpDistance(power=2))),
     ("circle", 'name: "circle"', "cosine", lambda: losses.CircleLoss()),
     ("circle_face", 'name: "circle" [siamese.circle] { m: 0.25 gamma: 16 }', "cosine",
      lambda: losses.CircleLoss(m=0.25, gamma=16)),
