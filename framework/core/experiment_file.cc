@@ -301,6 +301,19 @@ absl::Status ExperimentFile::Validate() const {
     return Error({"loss", "learning_rate_multiplier"},
                  absl::StrCat("must be finite and >= 0, got ", multiplier));
   }
+  const EmbeddingRegularizer& reg = c.loss().embedding_regularizer();
+  if (!(reg.weight() >= 0.0f && std::isfinite(reg.weight()))) {
+    return Error({"loss", "embedding_regularizer", "weight"},
+                 absl::StrCat("must be finite and >= 0, got ", reg.weight()));
+  }
+  if (reg.p() != 1 && reg.p() != 2) {
+    return Error({"loss", "embedding_regularizer", "p"},
+                 absl::StrCat("must be 1 or 2, got ", reg.p()));
+  }
+  if (reg.power() != 1 && reg.power() != 2) {
+    return Error({"loss", "embedding_regularizer", "power"},
+                 absl::StrCat("must be 1 or 2, got ", reg.power()));
+  }
   const EvaluationConfig& e = c.evaluation();
   if (e.knn_k() < 1)
     return Error({"evaluation", "knn_k"}, absl::StrCat("must be >= 1, got ", e.knn_k()));

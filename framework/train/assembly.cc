@@ -189,6 +189,7 @@ absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFil
   if (!optimizer.ok()) return file.Locate("optimizer", optimizer.status());
   c->optimizer = std::move(*optimizer);
   c->optimizer->SetLearningRateMultiplier("loss", cfg.loss().learning_rate_multiplier());
+  c->embedding_regularizer = cfg.loss().embedding_regularizer();
   auto schedule = Registry<LrSchedule>::Create(cfg.schedule(), context);
   if (!schedule.ok()) return file.Locate("schedule", schedule.status());
   c->schedule = std::move(*schedule);

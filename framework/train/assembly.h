@@ -70,6 +70,8 @@ struct Components {
   std::unique_ptr<Sampler> sampler;
   std::unique_ptr<Optimizer> optimizer;
   std::unique_ptr<LrSchedule> schedule;
+  // Added to the loss when its weight is > 0 (loss.embedding_regularizer).
+  EmbeddingRegularizer embedding_regularizer;
   int64_t batches_per_epoch = 0;
   int64_t total_steps = 0;
   // Epoch 0's batches, computed to count them; the loop takes them rather

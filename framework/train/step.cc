@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "framework/ops/elementwise.h"
+#include "framework/train/regularizer.h"
 
 namespace siamese {
 namespace {
@@ -43,6 +45,9 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
     tuples = ConvertTuples(std::move(tuples), model.loss->input());
   }
   Variable loss = model.loss->Compute({embeddings, distances, &labels, &tuples, model.distance});
+  if (c->embedding_regularizer.weight() > 0) {
+    loss = Add(loss, EmbeddingPenalty(embeddings, c->embedding_regularizer));
+  }
 
   StepResult result;
   result.loss = loss.value().item();

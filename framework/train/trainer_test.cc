@@ -216,6 +216,33 @@ TEST_F(TrainerTest, ProxyLossTrainsWithoutAMinerAndRefusesOne) {
       AllOf(HasSubstr("test.pbtxt:"), HasSubstr("uses no tuples"), HasSubstr("remove the miner")));
 }
 
+// loss.embedding_regularizer adds weight * mean |e|^power to any loss. The
+// cnn's embeddings have unit norm, so with p 2 and power 2 it adds exactly
+// the weight to every logged loss and changes no gradient.
+TEST_F(TrainerTest, EmbeddingRegularizerIsAddedToTheLossAndChecked) {
+  auto plain = Run(Config("reg_off"));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  auto regularized =
+      Run(Config("reg_on"), {}, {"loss { embedding_regularizer { weight: 0.5 p: 2 power: 2 } }"});
+  ASSERT_TRUE(regularized.ok()) << regularized.status();
+  auto a = ReadMetricsLines(plain->run_dir + "/metrics.jsonl");
+  auto b = ReadMetricsLines(regularized->run_dir + "/metrics.jsonl");
+  ASSERT_TRUE(a.ok() && b.ok());
+  int compared = 0;
+  for (size_t i = 0; i < a->size() && i < b->size(); ++i) {
+    if ((*a)[i].split() != "train") continue;
+    EXPECT_NEAR((*b)[i].loss(), (*a)[i].loss() + 0.5f, 1e-4) << "line " << i;
+    ++compared;
+  }
+  EXPECT_GT(compared, 0);
+  EXPECT_EQ(regularized->results.retrieval().map_at_r(), plain->results.retrieval().map_at_r());
+
+  auto bad = Run(Config("reg_bad"), {}, {"loss { embedding_regularizer { weight: 0.1 p: 3 } }"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("loss.embedding_regularizer.p: must be 1 or 2, got 3"));
+}
+
 TEST_F(TrainerTest, DivergingLossStopsWithAClearMessage) {
   std::string text = Replace(Config("nan"), "learning_rate: 0.01", "learning_rate: 1e30");
   auto r = Run(text);
