@@ -16,6 +16,7 @@
 #include "framework/core/miner.h"
 #include "framework/core/registry.h"
 #include "framework/core/sampler.h"
+#include "framework/io/atomic_file.h"
 #include "framework/optim/optimizer.h"
 #include "framework/optim/schedule.h"
 #include "gmock/gmock.h"
@@ -251,6 +252,22 @@ INSTANTIATE_TEST_SUITE_P(AllDatasets, DatasetFilesTest, ::testing::ValuesIn(Data
                          [](const auto& info) {
                            return conformance::TestName(info.param.info.name);
                          });
+
+// README.md's "Plugins" section has a table row for every registered
+// plugin ("| `name` | ..."), so the table cannot fall behind the code.
+TEST(ParamsConformanceSuiteTest, EveryPluginHasARowInTheReadmeTable) {
+  auto readme = ReadFile("README.md");
+  ASSERT_TRUE(readme.ok()) << readme.status();
+  const size_t start = readme->find("\n## Plugins\n");
+  ASSERT_NE(start, std::string::npos) << "README.md has no \"## Plugins\" section";
+  const size_t end = readme->find("\n## ", start + 1);
+  const std::string section = readme->substr(start, end - start);
+  for (const Plugin& p : AllPlugins()) {
+    EXPECT_TRUE(absl::StrContains(section, absl::StrCat("| `", p.info.name, "` |")))
+        << p.info.kind << " \"" << p.info.name
+        << "\" has no row in README.md's Plugins tables; add one (paper, parameters, defaults)";
+  }
+}
 
 TEST(ParamsConformanceSuiteTest, EveryKindHasPlugins) {
   for (const char* kind : {"encoder", "loss", "miner", "sampler", "dataset"}) {
