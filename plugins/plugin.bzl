@@ -32,9 +32,17 @@ def siamese_plugin(name, proto, srcs, hdrs = [], deps = [], test_srcs = [], test
         deps = ["//framework/proto:experiment_cc_proto"],
         visibility = ["//visibility:public"],
     )
+    # The comments of the proto, registered for `train --list_plugins`.
+    native.genrule(
+        name = name + "_docs_cc",
+        srcs = [proto],
+        outs = [name + "_docs.cc"],
+        cmd = "python3 $(location //tools/proto_docs:extract_comments.py) $@ $(SRCS)",
+        tools = ["//tools/proto_docs:extract_comments.py"],
+    )
     native.cc_library(
         name = name,
-        srcs = srcs,
+        srcs = srcs + [name + "_docs.cc"],
         hdrs = hdrs,
         deps = PLUGIN_DEPS + [":" + name + "_cc_proto"] + deps,
         alwayslink = 1,

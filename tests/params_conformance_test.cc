@@ -253,6 +253,35 @@ INSTANTIATE_TEST_SUITE_P(AllDatasets, DatasetFilesTest, ::testing::ValuesIn(Data
                            return conformance::TestName(info.param.info.name);
                          });
 
+// Every parameter (nested ones included) has a comment in its .proto, which
+// `train --list_plugins` prints under it.
+void ExpectDocumented(const google::protobuf::Descriptor* d, const PluginInfo& info) {
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    EXPECT_TRUE(FieldDocs().count(f->full_name()))
+        << info.kind << " \"" << info.name << "\": parameter " << f->full_name()
+        << " has no comment in its .proto (write one directly above the field)";
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE)
+      ExpectDocumented(f->message_type(), info);
+  }
+}
+
+TEST(ParamsConformanceSuiteTest, EveryParameterHasItsMeaningInTheListing) {
+  for (const Plugin& p : AllPlugins()) {
+    if (p.info.extension == nullptr) continue;
+    ExpectDocumented(p.info.extension->message_type(), p.info);
+  }
+  // And the listing prints it.
+  const PluginInfo* triplet = nullptr;
+  const std::vector<Plugin> all = AllPlugins();
+  for (const Plugin& p : all) {
+    if (p.info.kind == "loss" && p.info.name == "triplet") triplet = &p.info;
+  }
+  ASSERT_NE(triplet, nullptr);
+  EXPECT_THAT(DescribePlugin(*triplet),
+              ::testing::HasSubstr("margin (float) = 0.2\n          The margin of the hinge"));
+}
+
 // README.md's "Plugins" section has a table row for every registered
 // plugin ("| `name` | ..."), so the table cannot fall behind the code.
 TEST(ParamsConformanceSuiteTest, EveryPluginHasARowInTheReadmeTable) {

@@ -1,6 +1,7 @@
 #include "framework/core/registry.h"
 
 #include "absl/strings/cord.h"
+#include "absl/strings/str_split.h"
 
 namespace siamese {
 namespace {
@@ -47,10 +48,24 @@ std::string DefaultOf(const FieldDescriptor* f) {
   }
 }
 
+// `text` wrapped at 80 columns, each line indented by `indent`.
+void AppendWrapped(const std::string& text, int indent, std::string* out) {
+  std::string line;
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    if (!line.empty() && indent + line.size() + 1 + word.size() > 80) {
+      absl::StrAppend(out, std::string(indent, ' '), line, "\n");
+      line.clear();
+    }
+    absl::StrAppend(&line, line.empty() ? "" : " ", word);
+  }
+  if (!line.empty()) absl::StrAppend(out, std::string(indent, ' '), line, "\n");
+}
+
 // One line per field: name (type) = default; nested messages indented.
 // Repeated fields have no proto default: when empty, the plugin's own
 // documented default applies.
-void DescribeFields(const google::protobuf::Descriptor* d, int indent, std::string* out) {
+void DescribeFields(const google::protobuf::Descriptor* d, int indent,
+                    const std::map<std::string, std::string>* docs, std::string* out) {
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
     const bool message = f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
@@ -63,17 +78,32 @@ void DescribeFields(const google::protobuf::Descriptor* d, int indent, std::stri
       def = " = " + DefaultOf(f);
     }
     absl::StrAppend(out, std::string(indent, ' '), f->name(), " (", type, ")", def, "\n");
-    if (message) DescribeFields(f->message_type(), indent + 2, out);
+    if (docs != nullptr) {
+      auto it = docs->find(f->full_name());
+      if (it != docs->end()) AppendWrapped(it->second, indent + 4, out);
+    }
+    if (message) DescribeFields(f->message_type(), indent + 2, docs, out);
   }
 }
 
 }  // namespace
 
+static std::map<std::string, std::string>* MutableFieldDocs() {
+  static auto* docs = new std::map<std::string, std::string>();
+  return docs;
+}
+
+void RegisterFieldDocs(const std::map<std::string, std::string>& docs) {
+  for (const auto& [field, text] : docs) (*MutableFieldDocs())[field] = text;
+}
+
+const std::map<std::string, std::string>& FieldDocs() { return *MutableFieldDocs(); }
+
 std::string DescribePlugin(const PluginInfo& info) {
   std::string out = absl::StrCat(info.kind, " \"", info.name, "\": ", info.summary, "\n");
   if (info.extension == nullptr) return out;
   absl::StrAppend(&out, "    parameters: [", info.extension->full_name(), "] { ... }\n");
-  DescribeFields(info.extension->message_type(), 6, &out);
+  DescribeFields(info.extension->message_type(), 6, &FieldDocs(), &out);
   return out;
 }
 

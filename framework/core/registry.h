@@ -83,8 +83,16 @@ struct PluginInfo {
 };
 
 // Renders a plugin's parameters (nested messages included) with their types
-// and defaults; the meaning of each is documented in the plugin's .proto.
+// and defaults, each followed by its meaning when the plugin registered the
+// comments of its .proto (siamese_plugin does it for every plugin).
 std::string DescribePlugin(const PluginInfo& info);
+
+// The comment above each parameter field, by full field name
+// ("siamese.TripletLossParams.margin"). Compiled protos keep no comments, so
+// siamese_plugin generates a source (tools/proto_docs/extract_comments.py)
+// that registers its proto's comments at static initialization.
+void RegisterFieldDocs(const std::map<std::string, std::string>& docs);
+const std::map<std::string, std::string>& FieldDocs();
 
 template <typename T>
 class Registry {
