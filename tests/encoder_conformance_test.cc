@@ -40,6 +40,11 @@ const std::map<std::string, EncoderEntry>& EncoderTable() {
       {"cnn1d", {{2, 16}, "", R"(name: "cnn1d" [siamese.cnn1d] {
           conv { channels: 2 kernel: 3 pool: "avg" } conv { channels: 3 kernel: 3 pool: "avg" }
           fc: 5 activation: "gelu" })"}},
+      // GELU: with ReLU, batch norm puts ReLU inputs at the kink for most
+      // seeds. Stage 1 has a strided projection shortcut.
+      {"resnet", {{1, 8, 8}, "", R"(name: "resnet" [siamese.resnet] {
+          stem_channels: 2 stage { channels: 2 } stage { channels: 3 stride: 2 }
+          activation: "gelu" })"}},
       // Token ids are not differentiable and random floats are not ids: the
       // suite (which checks input gradients) runs the frames adapter.
       {"transformer",
