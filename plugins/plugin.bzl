@@ -32,6 +32,13 @@ def siamese_plugin(name, proto, srcs, hdrs = [], deps = [], test_srcs = [], test
         deps = ["//framework/proto:experiment_cc_proto"],
         visibility = ["//visibility:public"],
     )
+    # The scaffold's test compares its output with the files of the examples
+    # it wrote (plugins/testing/scaffold/).
+    native.exports_files(
+        ["BUILD", proto] + srcs + test_srcs,
+        visibility = ["//tools/new_plugin:__pkg__"],
+    )
+
     # The comments of the proto, registered for `train --list_plugins`.
     native.genrule(
         name = name + "_docs_cc",
