@@ -83,8 +83,8 @@ absl::StatusOr<std::vector<MetricsLine>> ReadMetricsLines(const std::string& pat
 namespace {
 
 void AddMetrics(const RetrievalRecord* retrieval, const VerificationRecord* verification,
-                const FewShotRecord* few_shot, const std::string& prefix,
-                std::map<std::string, double>* out_map) {
+                const FewShotRecord* few_shot, const ClusteringRecord* clustering,
+                const std::string& prefix, std::map<std::string, double>* out_map) {
   std::map<std::string, double>& out = *out_map;
   if (retrieval != nullptr) {
     const RetrievalRecord& r = *retrieval;
@@ -110,6 +110,10 @@ void AddMetrics(const RetrievalRecord* retrieval, const VerificationRecord* veri
   if (few_shot != nullptr && few_shot->has_accuracy()) {
     out[prefix + "few_shot_accuracy"] = few_shot->accuracy();
   }
+  if (clustering != nullptr) {
+    if (clustering->has_nmi()) out[prefix + "nmi"] = clustering->nmi();
+    if (clustering->has_ami()) out[prefix + "ami"] = clustering->ami();
+  }
 }
 
 }  // namespace
@@ -118,12 +122,14 @@ std::map<std::string, double> MetricValues(const RunResults& results) {
   std::map<std::string, double> out;
   AddMetrics(results.has_retrieval() ? &results.retrieval() : nullptr,
              results.has_verification() ? &results.verification() : nullptr,
-             results.has_few_shot() ? &results.few_shot() : nullptr, "", &out);
+             results.has_few_shot() ? &results.few_shot() : nullptr,
+             results.has_clustering() ? &results.clustering() : nullptr, "", &out);
   if (results.has_untrained()) {
     const TestMetrics& u = results.untrained();
     AddMetrics(u.has_retrieval() ? &u.retrieval() : nullptr,
                u.has_verification() ? &u.verification() : nullptr,
-               u.has_few_shot() ? &u.few_shot() : nullptr, "untrained_", &out);
+               u.has_few_shot() ? &u.few_shot() : nullptr,
+               u.has_clustering() ? &u.clustering() : nullptr, "untrained_", &out);
   }
   if (results.has_gain_over_untrained()) {
     const GainRecord& g = results.gain_over_untrained();
@@ -154,7 +160,9 @@ const char* const kBaseMetrics[] = {"precision_at_1",
                                     "verification_accuracy",
                                     "threshold",
                                     "validation_accuracy",
-                                    "few_shot_accuracy"};
+                                    "few_shot_accuracy",
+                                    "nmi",
+                                    "ami"};
 const char* const kGainMetrics[] = {"precision_at_1", "r_precision", "map_at_r", "roc_auc",
                                     "few_shot_accuracy"};
 

@@ -50,11 +50,11 @@ absl::StatusOr<std::vector<MetricsLine>> ReadMetricsLines(const std::string& pat
 // summaries use: precision_at_1, r_precision, map_at_r, recall_at_<k>,
 // knn_accuracy, num_queries, and with verification roc_auc, eer,
 // tar_at_far_1e-3, tar_at_far_1e-2, verification_accuracy, threshold,
-// validation_accuracy, few_shot_accuracy; the same of the untrained encoder
-// prefixed "untrained_"; gain_precision_at_1, gain_r_precision,
-// gain_map_at_r, gain_roc_auc, gain_few_shot_accuracy; selected_step and
-// selected_validation_score with model selection. Fields not set are left
-// out.
+// validation_accuracy, few_shot_accuracy, nmi and ami (of the clustering);
+// the same of the untrained encoder prefixed "untrained_";
+// gain_precision_at_1, gain_r_precision, gain_map_at_r, gain_roc_auc,
+// gain_few_shot_accuracy; selected_step and selected_validation_score with
+// model selection. Fields not set are left out.
 std::map<std::string, double> MetricValues(const RunResults& results);
 
 // Whether `name` is one MetricValues can give (recall_at_<k> for any k), or

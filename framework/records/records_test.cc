@@ -33,6 +33,10 @@ RunResults Example() {
   r.mutable_verification()->set_eer(0.25);
   r.mutable_verification()->set_accuracy(0.5);
   r.mutable_verification()->set_tar_at_far_1e_3(0.125);
+  r.mutable_clustering()->set_clusters(3);
+  r.mutable_clustering()->set_nmi(0.625);
+  r.mutable_clustering()->set_ami(-0.0625);
+  r.mutable_untrained()->mutable_clustering()->set_nmi(0.25);
   return r;
 }
 
@@ -43,6 +47,8 @@ TEST(RecordsTest, WritesSnakeCaseJsonAndReadsItBack) {
   ASSERT_TRUE(text.ok());
   EXPECT_THAT(*text, HasSubstr("\"precision_at_1\": 0.75"));
   EXPECT_THAT(*text, HasSubstr("\"r_precision\": 0"));
+  EXPECT_THAT(*text, HasSubstr("\"clustering\": {"));
+  EXPECT_THAT(*text, HasSubstr("\"ami\": -0.0625"));
   EXPECT_EQ(text->back(), '\n');
   RunResults back;
   ASSERT_TRUE(ReadJsonFile(path, &back).ok());
@@ -110,6 +116,19 @@ TEST(RecordsTest, MetricValuesUseTheAblationNames) {
   EXPECT_EQ(m.at("verification_accuracy"), 0.5);
   EXPECT_EQ(m.at("tar_at_far_1e-3"), 0.125);
   EXPECT_EQ(m.count("roc_auc"), 0u);  // never set
+  EXPECT_EQ(m.at("nmi"), 0.625);
+  EXPECT_EQ(m.at("ami"), -0.0625);
+  EXPECT_EQ(m.at("untrained_nmi"), 0.25);
+  EXPECT_EQ(m.count("untrained_ami"), 0u);  // never set
+  EXPECT_EQ(m.count("clusters"), 0u);       // a count, not a metric
+}
+
+TEST(RecordsTest, ClusteringMetricsAreKnownToAblations) {
+  for (const char* name : {"nmi", "ami", "untrained_nmi", "untrained_ami"}) {
+    EXPECT_TRUE(IsKnownMetric(name)) << name;
+  }
+  EXPECT_FALSE(IsKnownMetric("gain_nmi"));
+  EXPECT_THAT(KnownMetricNames(), HasSubstr("few_shot_accuracy, nmi, ami, recall_at_<k>"));
 }
 
 }  // namespace

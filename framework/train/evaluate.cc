@@ -67,6 +67,11 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
     if (!few_shot.ok()) return few_shot.status();
     report.test_few_shot = *few_shot;
   }
+  if (config.clustering()) {
+    auto clustering = EvaluateClustering(test, data.test.labels, distance, seed);
+    if (!clustering.ok()) return clustering.status();
+    report.test_clustering = *clustering;
+  }
 
   const std::set<int64_t> val_classes(data.validation.labels.begin(), data.validation.labels.end());
   if (val_classes.size() < 2) return report;
@@ -144,6 +149,13 @@ TestMetrics ToTestMetrics(const EvaluationReport& report) {
     r->set_ci95_low(f.ci95_low);
     r->set_ci95_high(f.ci95_high);
   }
+  if (report.test_clustering.has_value()) {
+    const ClusteringMetrics& c = *report.test_clustering;
+    ClusteringRecord* r = out.mutable_clustering();
+    r->set_clusters(c.clusters);
+    r->set_nmi(c.nmi);
+    r->set_ami(c.ami);
+  }
   return out;
 }
 
@@ -154,6 +166,7 @@ RunResults ToRunResults(const EvaluationReport& report) {
   *out.mutable_retrieval() = m.retrieval();
   if (m.has_verification()) *out.mutable_verification() = m.verification();
   if (m.has_few_shot()) *out.mutable_few_shot() = m.few_shot();
+  if (m.has_clustering()) *out.mutable_clustering() = m.clustering();
   return out;
 }
 

@@ -3,7 +3,9 @@
 //   Precision@1, R-Precision, MAP@R, Recall@K, kNN accuracy), and
 //   verification on balanced test pairs (ROC AUC, EER, TAR@FAR) with the
 //   accuracy at a distance threshold calibrated on VALIDATION pairs, never on
-//   the test split.
+//   the test split; and, as pytorch-metric-learning reports them, NMI and
+//   AMI of a k-means clustering of the test embeddings (k = the number of
+//   test classes).
 #ifndef SIAMESE_FRAMEWORK_TRAIN_EVALUATE_H_
 #define SIAMESE_FRAMEWORK_TRAIN_EVALUATE_H_
 
@@ -13,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "framework/core/distance.h"
 #include "framework/core/encoder.h"
+#include "framework/eval/clustering.h"
 #include "framework/eval/few_shot.h"
 #include "framework/eval/retrieval.h"
 #include "framework/eval/verification.h"
@@ -34,6 +37,8 @@ struct EvaluationReport {
   Tensor test_embeddings;
   // N-way K-shot episodes on the test split (evaluation.few_shot).
   std::optional<FewShotResult> test_few_shot;
+  // k-means of the test embeddings, NMI and AMI (evaluation.clustering).
+  std::optional<ClusteringMetrics> test_clustering;
 };
 
 // Embeddings [split.size(), D] of every example, the activations of
@@ -50,8 +55,10 @@ absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const 
                                                         const EvaluationConfig& config);
 
 // Everything above on the test split, embedded with config.embedding_layer(),
-// the threshold calibrated on validation pairs, and N-way K-shot episodes
-// when config.has_few_shot().
+// the threshold calibrated on validation pairs, N-way K-shot episodes when
+// config.has_few_shot(), and the clustering metrics when config.clustering()
+// (k-means seeded with `seed`; with a cosine `distance` the embeddings are
+// clustered on the unit sphere).
 absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const ExperimentData& data,
                                                const Distance& distance,
                                                const EvaluationConfig& config, uint64_t seed);

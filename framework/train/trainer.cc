@@ -124,6 +124,7 @@ absl::Status EvaluateUntrained(const ExperimentFile& file, const RunFolder& fold
     *line.mutable_verification() = c->untrained->verification();
   }
   if (c->untrained->has_few_shot()) *line.mutable_few_shot() = c->untrained->few_shot();
+  if (c->untrained->has_clustering()) *line.mutable_clustering() = c->untrained->clustering();
   return folder.AppendMetrics(line);
 }
 
@@ -217,6 +218,7 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
   *last.mutable_retrieval() = r.retrieval();
   if (r.has_verification()) *last.mutable_verification() = r.verification();
   if (r.has_few_shot()) *last.mutable_few_shot() = r.few_shot();
+  if (r.has_clustering()) *last.mutable_clustering() = r.clustering();
   return folder.AppendMetrics(last);
 }
 

@@ -268,6 +268,43 @@ TEST_F(TrainerTest, UntrainedBaselineAndGainAreReported) {
   EXPECT_FALSE(off->results.has_untrained());
 }
 
+TEST_F(TrainerTest, ClusteringMetricsAreReportedAndChangeNothingElse) {
+  auto r = Run(Config("clustering"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  const RunResults& res = r->results;
+  ASSERT_TRUE(res.has_clustering());
+  EXPECT_EQ(res.clustering().clusters(), 4);  // the test split's classes
+  // The bars are easy: k-means of the embeddings finds the classes (the
+  // untrained encoder's too).
+  EXPECT_GT(res.clustering().nmi(), 0.9);
+  EXPECT_GT(res.clustering().ami(), 0.9);
+  EXPECT_LE(res.clustering().nmi(), 1.0 + 1e-12);
+  ASSERT_TRUE(res.untrained().has_clustering());
+  EXPECT_EQ(res.untrained().clustering().clusters(), 4);
+  const auto metrics = MetricValues(res);
+  EXPECT_EQ(metrics.at("nmi"), res.clustering().nmi());
+  EXPECT_EQ(metrics.at("untrained_ami"), res.untrained().clustering().ami());
+  EXPECT_THAT(r->results_json, HasSubstr("\"clustering\": {"));
+  // metrics.jsonl: the untrained line and the test line carry them too.
+  auto lines = ReadMetricsLines(r->run_dir + "/metrics.jsonl");
+  ASSERT_TRUE(lines.ok());
+  EXPECT_EQ(lines->front().clustering().SerializeAsString(),
+            res.untrained().clustering().SerializeAsString());
+  EXPECT_EQ(lines->back().split(), "test");
+  EXPECT_EQ(lines->back().clustering().SerializeAsString(), res.clustering().SerializeAsString());
+
+  // Switched off: no clustering anywhere, every other number the same.
+  auto off = Run(Config("noclustering"), {}, {"evaluation { clustering: false }"});
+  ASSERT_TRUE(off.ok()) << off.status();
+  RunResults without = off->results;
+  EXPECT_FALSE(without.has_clustering());
+  EXPECT_FALSE(without.untrained().has_clustering());
+  RunResults with = res;
+  with.clear_clustering();
+  with.mutable_untrained()->clear_clustering();
+  EXPECT_EQ(with.SerializeAsString(), without.SerializeAsString());
+}
+
 TEST_F(TrainerTest, SelectionKeepsTheBestValidationModelAndResumesExactly) {
   const std::vector<std::string> selecting = {"selection { metric: \"map_at_r\" patience: 2 }",
                                               "training { eval_every: 2 }"};
