@@ -6,6 +6,7 @@
 #include "framework/core/loss.h"
 #include "framework/core/registry.h"
 #include "framework/ops/activation.h"
+#include "framework/ops/distance.h"
 #include "framework/ops/elementwise.h"
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape_ops.h"
@@ -71,7 +72,10 @@ class SoftTripleLoss : public Loss {
           }
         }
       }
-      const Variable between = GatherDistances(CosineSimilarityMatrix(proxies_, proxies_), a, b);
+      // Row by row (not the [C K, C K] matrix: 15,730 centers would make it
+      // a gigabyte).
+      const Variable unit = L2Normalize(proxies_);
+      const Variable between = Sum(Mul(GatherRows(unit, a), GatherRows(unit, b)), {1});
       const Variable spread = Sqrt(RSubScalar(MulScalar(between, 2.0f), 2.0f + 1e-5f));
       loss = Add(loss,
                  MulScalar(SumAll(spread), p_.tau() / static_cast<float>(classes_ * k * (k - 1))));
