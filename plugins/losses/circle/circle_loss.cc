@@ -68,9 +68,7 @@ class CircleLoss : public Loss {
                               MaskedLogSumExp(logits, masks.negative, /*add_one=*/false)));
     l = Mul(l, Variable(kept));
     // Softplus is > 0, so the kept examples are the non-zero ones.
-    int64_t count = 0;
-    for (int64_t i = 0; i < n; ++i) count += kept.data()[i] > 0;
-    return MulScalar(SumAll(l), 1.0f / static_cast<float>(std::max<int64_t>(count, 1)));
+    return MeanOfNonZero(l);
   }
 
  private:

@@ -1,7 +1,10 @@
 #include "plugins/losses/common/pair_matrix.h"
 
+#include <algorithm>
+
 #include "framework/base/check.h"
 #include "framework/ops/elementwise.h"
+#include "framework/ops/reduce.h"
 
 namespace siamese {
 
@@ -29,6 +32,23 @@ PairMasks MasksOf(const Pairs& pairs, int64_t n) {
 Variable SimilarityOf(const Variable& distances, const Distance& distance) {
   if (distance.kind() == Distance::Kind::kCosine) return RSubScalar(distances, 1.0f);
   return Neg(distances);
+}
+
+Variable MeanOfNonZero(const Variable& terms) {
+  const Tensor v = terms.value().ToPlain();
+  int64_t nonzero = 0;
+  for (int64_t i = 0; i < v.numel(); ++i) nonzero += v.data()[i] > 0;
+  return MulScalar(SumAll(terms), 1.0f / static_cast<float>(std::max<int64_t>(nonzero, 1)));
+}
+
+void DirectedPositives(const Pairs& pairs, std::vector<int64_t>* anchors,
+                       std::vector<int64_t>* positives) {
+  anchors->clear();
+  positives->clear();
+  for (size_t k = 0; k < pairs.pos_a.size(); ++k) {
+    anchors->insert(anchors->end(), {pairs.pos_a[k], pairs.pos_b[k]});
+    positives->insert(positives->end(), {pairs.pos_b[k], pairs.pos_a[k]});
+  }
 }
 
 }  // namespace siamese

@@ -36,6 +36,17 @@ PairMasks MasksOf(const Pairs& pairs, int64_t n);
 // distance, an offset of -0.5 stands for a distance of 0.5.
 Variable SimilarityOf(const Variable& distances, const Distance& distance);
 
+// The sum of `terms` divided by how many of them are > 0 (a constant of the
+// gradient), or 0 when none is: pytorch-metric-learning's
+// AvgNonZeroReducer.
+Variable MeanOfNonZero(const Variable& terms);
+
+// Each positive pair in both orders: (pos_a[k], pos_b[k]) then (pos_b[k],
+// pos_a[k]), as anchors[r], positives[r] (for losses with one row per
+// anchor-positive pair, such as NT-Xent and the tuplet margin loss).
+void DirectedPositives(const Pairs& pairs, std::vector<int64_t>* anchors,
+                       std::vector<int64_t>* positives);
+
 }  // namespace siamese
 
 #endif  // SIAMESE_PLUGINS_LOSSES_COMMON_PAIR_MATRIX_H_

@@ -2,9 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "framework/base/check.h"
-#include "framework/core/distance.h"
 #include "framework/core/registry.h"
 #include "framework/nn/init.h"
+#include "framework/ops/distance.h"
 #include "framework/ops/elementwise.h"
 #include "framework/ops/reduce.h"
 #include "framework/ops/softmax.h"
@@ -32,7 +32,7 @@ absl::Status CheckProxyContext(const PluginContext& context, const char* loss) {
 }
 
 Variable CosineSimilarityMatrix(const Variable& a, const Variable& b) {
-  return RSubScalar(Distance::Cosine().Matrix(a, b), 1.0f);
+  return PairwiseCosineSimilarity(a, b);
 }
 
 Tensor OneHot(const std::vector<int64_t>& labels, int64_t classes) {

@@ -8,19 +8,11 @@
 #include "framework/ops/elementwise.h"
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape_ops.h"
+#include "plugins/losses/common/pair_matrix.h"
 #include "plugins/losses/contrastive/contrastive.pb.h"
 
 namespace siamese {
 namespace {
-
-// Sum over the terms divided by the count of terms > 0 (a constant), or 0
-// when none is.
-Variable MeanNonZero(const Variable& terms) {
-  int64_t nonzero = 0;
-  const Tensor v = terms.value().ToPlain();
-  for (int64_t i = 0; i < v.numel(); ++i) nonzero += v.data()[i] > 0;
-  return MulScalar(SumAll(terms), 1.0f / static_cast<float>(std::max<int64_t>(nonzero, 1)));
-}
 
 class ContrastiveLoss : public Loss {
  public:
@@ -67,7 +59,7 @@ class ContrastiveLoss : public Loss {
       Variable total;
       for (const Variable& part : {pos, neg}) {
         if (!part.defined()) continue;
-        Variable m = MeanNonZero(part);
+        Variable m = MeanOfNonZero(part);
         total = total.defined() ? Add(total, m) : m;
       }
       return total;

@@ -35,12 +35,8 @@ class NtXentLoss : public Loss {
     if (pairs.pos_a.empty() || pairs.neg_a.empty()) return ZeroLoss(in.distances);
     const int64_t n = in.distances.dim(0);
     const PairMasks m = MasksOf(pairs, n);
-    // Each positive pair in both orders: (a, p) and (p, a).
-    std::vector<int64_t> anchors, positives;
-    for (size_t k = 0; k < pairs.pos_a.size(); ++k) {
-      anchors.insert(anchors.end(), {pairs.pos_a[k], pairs.pos_b[k]});
-      positives.insert(positives.end(), {pairs.pos_b[k], pairs.pos_a[k]});
-    }
+    std::vector<int64_t> anchors, positives;  // each positive pair in both orders
+    DirectedPositives(pairs, &anchors, &positives);
     // Row r's candidates: its positive and the anchor's negatives.
     std::vector<char> candidates(anchors.size() * n);
     for (size_t r = 0; r < anchors.size(); ++r) {

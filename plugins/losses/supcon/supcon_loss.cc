@@ -58,11 +58,8 @@ class SupConLoss : public Loss {
     Variable lse = MaskedLogSumExp(logits, candidates, /*add_one=*/false);
     Variable mean_positive = Sum(Mul(logits, Variable(weights)), {1});
     Variable l = Mul(Sub(lse, mean_positive), Variable(has_positive));
-    // The mean over the l_i > 0 (a constant count, as PML's AvgNonZeroReducer).
-    const Tensor values = l.value().ToPlain();
-    int64_t nonzero = 0;
-    for (int64_t i = 0; i < n; ++i) nonzero += values.data()[i] > 0;
-    return MulScalar(SumAll(l), 1.0f / static_cast<float>(std::max<int64_t>(nonzero, 1)));
+    // The mean over the l_i > 0, as PML's AvgNonZeroReducer.
+    return MeanOfNonZero(l);
   }
 
  private:

@@ -38,11 +38,8 @@ class TupletMarginLoss : public Loss {
     if (pairs.pos_a.empty() || pairs.neg_a.empty()) return ZeroLoss(in.distances);
     const int64_t n = in.distances.dim(0);
     const PairMasks m = MasksOf(pairs, n);
-    std::vector<int64_t> anchors, positives;
-    for (size_t k = 0; k < pairs.pos_a.size(); ++k) {
-      anchors.insert(anchors.end(), {pairs.pos_a[k], pairs.pos_b[k]});
-      positives.insert(positives.end(), {pairs.pos_b[k], pairs.pos_a[k]});
-    }
+    std::vector<int64_t> anchors, positives;  // each positive pair in both orders
+    DirectedPositives(pairs, &anchors, &positives);
     const int64_t rows = static_cast<int64_t>(anchors.size());
     std::vector<char> negatives(rows * n);
     for (int64_t r = 0; r < rows; ++r) {
