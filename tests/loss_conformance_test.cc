@@ -1,6 +1,7 @@
 // Conformance of every registered loss, under every Distance: gradients
 // through embeddings -> distance matrix -> loss, a finite scalar value, and
 // the zero loss of a batch without tuples.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -12,6 +13,8 @@
 #include "framework/core/loss.h"
 #include "framework/core/miner.h"
 #include "framework/core/registry.h"
+#include "framework/ops/shape_ops.h"
+#include "framework/train/cross_batch_memory.h"
 #include "gtest/gtest.h"
 #include "tests/conformance.h"
 
@@ -165,6 +168,57 @@ TEST_P(LossConformanceTest, TuplesAreIgnoredByLossesThatUseNone) {
   const float without = Compute(*loss, embeddings, Tuples(Pairs())).value().item();
   EXPECT_EQ(with, without);
   EXPECT_TRUE(std::isfinite(with));
+}
+
+// A loss that accepts references (loss.cross_batch_memory) gives, against a
+// memory holding only this batch, its in-batch value over every tuple (each
+// unordered pair is then seen from both ends, as within the batch), and
+// against a larger memory a gradient (through the rows only; the memory is
+// constant) that finite differences confirm.
+TEST_P(LossConformanceTest, AgainstAMemoryOfTheBatchGivesTheInBatchValue) {
+  auto loss = MakeLoss(std::get<0>(GetParam()));
+  ASSERT_NE(loss, nullptr);
+  if (!loss->accepts_references()) GTEST_SKIP() << "accepts no references";
+  auto miner = AllMiner(loss->input());
+  ASSERT_NE(miner, nullptr);
+  Variable embeddings(RandomTensor({6, 3}, kEmbeddingSeed), true);
+  Tuples tuples;
+  {
+    NoGradScope no_grad;
+    const Tensor e = embeddings.value().ToPlain();
+    const Tensor d = distance_.Matrix(embeddings, embeddings).value().ToPlain();
+    MinerInput in;
+    in.embeddings = &e;
+    in.distances = &d;
+    in.labels = &kLabels;
+    in.distance = distance_;
+    tuples = miner->Mine(in);
+  }
+  const float within = Compute(*loss, embeddings, tuples).value().item();
+  CrossBatchMemory itself(6, 3);
+  int64_t count = 0;
+  const float against =
+      MemoryLoss(&itself, loss.get(), nullptr, distance_, embeddings, kLabels, 0, &count)
+          .value()
+          .item();
+  EXPECT_GT(count, 0);
+  EXPECT_NEAR(against, within, 1e-5f * std::max(1.0f, std::fabs(within)));
+  ClearTape();
+
+  CrossBatchMemory memory(11, 3);
+  const std::vector<int64_t> older = {2, 0, 1, 1, 0};
+  MemoryLoss(&memory, loss.get(), nullptr, distance_, Variable(RandomTensor({5, 3}, 98)), older,
+             0, &count);
+  memory.Enqueue(embeddings.value().ToPlain(), kLabels);
+  ClearTape();
+  GradCheckOptions options;
+  options.eps = kEps;
+  EXPECT_TRUE(CheckGradients(
+      [&](const std::vector<Variable>& in) {
+        return LossAgainstMemory(memory, loss.get(), nullptr, distance_, in[0], kLabels, 1,
+                                 &count);
+      },
+      {embeddings}, options));
 }
 
 TEST(LossConformanceSuiteTest, LossesAreRegisteredAndTableIsCurrent) {

@@ -2,6 +2,7 @@
 // miners with a choice of output): every tuple valid, indices in range,
 // the distances left untouched, and a result that depends on the inputs and
 // the step only.
+#include <algorithm>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -11,6 +12,7 @@
 #include "framework/core/distance.h"
 #include "framework/core/miner.h"
 #include "framework/core/registry.h"
+#include "framework/ops/shape_ops.h"
 #include "gtest/gtest.h"
 #include "tests/conformance.h"
 
@@ -198,6 +200,84 @@ TEST_P(MinerConformanceTest, SameStepsAndStateGiveSameTuples) {
     auto next = Batch(d, 3);
     EXPECT_TRUE(SameTuples((*resumed)->Mine(next->input), (*a)->Mine(next->input)))
         << d.name() << ": a miner restored from State() mines step 3 differently";
+  }
+}
+
+// Unordered pairs and triplets of `t`, sorted, for comparing what a miner
+// mines within the batch (pairs once) with what it mines against references
+// (pairs directed, so each twice).
+std::vector<std::vector<int64_t>> Normalized(const Tuples& t) {
+  std::vector<std::vector<int64_t>> out;
+  if (t.kind() == TupleKind::kTriplets) {
+    const Triplets& x = t.triplets();
+    for (size_t i = 0; i < x.anchors.size(); ++i) {
+      out.push_back({x.anchors[i], x.positives[i], x.negatives[i]});
+    }
+  } else {
+    const Pairs& x = t.pairs();
+    for (size_t i = 0; i < x.pos_a.size(); ++i) {
+      out.push_back({1, std::min(x.pos_a[i], x.pos_b[i]), std::max(x.pos_a[i], x.pos_b[i])});
+    }
+    for (size_t i = 0; i < x.neg_a.size(); ++i) {
+      out.push_back({0, std::min(x.neg_a[i], x.neg_b[i]), std::max(x.neg_a[i], x.neg_b[i])});
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// A miner that accepts references (a cross-batch memory,
+// framework/core/references.h) mines, against references that are exactly
+// the batch, the tuples it mines within the batch; against a larger memory
+// its tuples index rows then columns, agree with the columns' labels and
+// never pair an example with its own column.
+TEST_P(MinerConformanceTest, AgainstReferencesMinesAsWithinTheBatch) {
+  auto miner = Make(GetParam(), 1);
+  ASSERT_TRUE(miner.ok()) << miner.status().message();
+  if (!(*miner)->accepts_references()) GTEST_SKIP() << "accepts no references";
+  for (Distance d : {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
+    auto batch = Batch(d, 0);
+    const Tuples within = (*miner)->Mine(batch->input);
+    References itself;
+    itself.labels = kLabels;
+    for (int64_t i = 0; i < kN; ++i) itself.self.push_back(i);
+    MinerInput against = batch->input;
+    against.references = &itself;
+    const Tuples t = (*miner)->Mine(against);
+    EXPECT_GT(t.size(), 0) << d.name();
+    EXPECT_EQ(Normalized(t), Normalized(within)) << d.name();
+
+    // A memory of 5 older examples, then the batch in slots 5..12.
+    References memory;
+    memory.labels = {2, 0, 1, 3, 0};
+    memory.labels.insert(memory.labels.end(), kLabels.begin(), kLabels.end());
+    for (int64_t i = 0; i < kN; ++i) memory.self.push_back(5 + i);
+    const int64_t m = static_cast<int64_t>(memory.labels.size());
+    const Variable rows(batch->embeddings);
+    const Variable columns(Concat({Variable(RandomTensor({5, 3}, 99)), rows}, 0));
+    const Tensor dm = d.Matrix(rows, columns).value().ToPlain();
+    against.distances = &dm;
+    against.references = &memory;
+    const Tuples big = (*miner)->Mine(against);
+    EXPECT_GT(big.size(), 0) << d.name();
+    const Comparisons c(&kLabels, &memory);
+    auto check = [&](int64_t a, int64_t j, bool same, const char* what) {
+      ASSERT_TRUE(a >= 0 && a < kN && j >= 0 && j < m) << what << " (" << a << ", " << j << ")";
+      EXPECT_TRUE(c.comparable(a, j)) << what << " (" << a << ", " << j << ") is self";
+      EXPECT_EQ(c.same_class(a, j), same) << what << " (" << a << ", " << j << ")";
+    };
+    if (big.kind() == TupleKind::kTriplets) {
+      const Triplets& x = big.triplets();
+      for (size_t i = 0; i < x.anchors.size(); ++i) {
+        check(x.anchors[i], x.positives[i], true, "positive");
+        check(x.anchors[i], x.negatives[i], false, "negative");
+      }
+    } else {
+      const Pairs& x = big.pairs();
+      for (size_t i = 0; i < x.pos_a.size(); ++i) check(x.pos_a[i], x.pos_b[i], true, "positive");
+      for (size_t i = 0; i < x.neg_a.size(); ++i) check(x.neg_a[i], x.neg_b[i], false, "negative");
+    }
   }
 }
 

@@ -298,6 +298,42 @@ TEST(ParamsConformanceSuiteTest, EveryPluginHasARowInTheReadmeTable) {
   }
 }
 
+// The README's cross-batch memory paragraph names exactly the losses and
+// miners whose accepts_references() is true.
+TEST(ParamsConformanceSuiteTest, ReadmeNamesThePluginsThatAcceptAMemory) {
+  auto readme = ReadFile("README.md");
+  ASSERT_TRUE(readme.ok()) << readme.status();
+  const size_t start = readme->find("**Cross-batch memory**");
+  ASSERT_NE(start, std::string::npos) << "README.md has no \"**Cross-batch memory**\" paragraph";
+  const std::string paragraph = readme->substr(start, readme->find("\n\n", start) - start);
+  const std::string losses = paragraph.substr(paragraph.find("It works with the losses"));
+  const std::string miners = losses.substr(losses.find("the miners"));
+  const std::string loss_list = losses.substr(0, losses.find("the miners"));
+  PluginContext context;
+  context.num_classes = 3;
+  context.embedding_dim = 3;
+  for (const std::string& name : Registry<Loss>::Names()) {
+    LossConfig config;
+    config.set_name(name);
+    auto loss = Registry<Loss>::Create(config, context);
+    ASSERT_TRUE(loss.ok()) << name << ": " << loss.status();
+    EXPECT_EQ(absl::StrContains(loss_list, absl::StrCat("`", name, "`")),
+              (*loss)->accepts_references())
+        << "loss \"" << name << "\": README.md's cross-batch memory paragraph and "
+        << "accepts_references() disagree";
+  }
+  for (const std::string& name : Registry<Miner>::Names()) {
+    MinerConfig config;
+    config.set_name(name);
+    auto miner = Registry<Miner>::Create(config, context);
+    ASSERT_TRUE(miner.ok()) << name << ": " << miner.status();
+    EXPECT_EQ(absl::StrContains(miners, absl::StrCat("`", name, "`")),
+              (*miner)->accepts_references())
+        << "miner \"" << name << "\": README.md's cross-batch memory paragraph and "
+        << "accepts_references() disagree";
+  }
+}
+
 TEST(ParamsConformanceSuiteTest, EveryKindHasPlugins) {
   for (const char* kind : {"encoder", "loss", "miner", "sampler", "dataset"}) {
     const std::vector<Plugin> all = AllPlugins();

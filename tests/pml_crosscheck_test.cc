@@ -16,6 +16,7 @@
 #include "framework/core/registry.h"
 #include "framework/io/atomic_file.h"
 #include "framework/records/records.h"
+#include "framework/train/cross_batch_memory.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "plugins/miners/distance_weighted/distance_weighted.pb.h"
@@ -175,6 +176,50 @@ TEST(PmlCrossCheckTest, MinersMineTheSameTuples) {
       }
       EXPECT_EQ(normalize(op), normalize(pp));
       EXPECT_EQ(normalize(on), normalize(pn));
+    }
+  }
+}
+
+// A cross-batch memory around a loss (and a miner) gives what PML's
+// CrossBatchMemory gives after the same batches: keep_batch_loss false is
+// PML's loss, the memory term alone.
+TEST(PmlCrossCheckTest, CrossBatchMemoryMatchesValuesAndGradients) {
+  const std::vector<PmlCase> cases = Cases("memory_loss");
+  ASSERT_FALSE(cases.empty());
+  for (const PmlCase& c : cases) {
+    SCOPED_TRACE(c.label());
+    PluginContext context;
+    context.embedding_dim = c.dim();
+    auto loss = Make<Loss>(c.config(), context);
+    ASSERT_NE(loss, nullptr);
+    std::unique_ptr<Miner> miner;
+    if (c.has_miner_config()) {
+      miner = Make<Miner>(c.miner_config(), context);
+      ASSERT_NE(miner, nullptr);
+    }
+    auto distance = Distance::FromName(c.distance());
+    ASSERT_TRUE(distance.ok());
+    CrossBatchMemory memory(c.memory_size(), c.dim());
+    int64_t tuples = 0;
+    for (const testing::PmlBatch& b : c.history()) {
+      const std::vector<float> v(b.embeddings().begin(), b.embeddings().end());
+      const std::vector<int64_t> labels(b.labels().begin(), b.labels().end());
+      const int64_t n = static_cast<int64_t>(labels.size());
+      MemoryLoss(&memory, loss.get(), miner.get(), *distance,
+                 Variable(Tensor::FromVector({n, c.dim()}, v)), labels, 0, &tuples);
+    }
+    const std::vector<int64_t> labels(c.labels().begin(), c.labels().end());
+    Variable e(Embeddings(c), /*requires_grad=*/true);
+    Variable value = MemoryLoss(&memory, loss.get(), miner.get(), *distance, e, labels, 1, &tuples);
+    EXPECT_GT(tuples, 0);
+    EXPECT_TRUE(Near(value.value().item(), c.loss()))
+        << "ours " << value.value().item() << ", PML " << c.loss();
+    value.Backward();
+    const std::vector<float> grad = e.grad().ToVector();
+    ASSERT_EQ(grad.size(), static_cast<size_t>(c.gradient_size()));
+    for (int i = 0; i < c.gradient_size(); ++i) {
+      EXPECT_TRUE(Near(grad[i], c.gradient(i)))
+          << "d/de[" << i << "]: ours " << grad[i] << ", PML " << c.gradient(i);
     }
   }
 }

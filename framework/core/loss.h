@@ -15,6 +15,7 @@
 
 #include "framework/autograd/variable.h"
 #include "framework/core/distance.h"
+#include "framework/core/references.h"
 #include "framework/core/tuples.h"
 #include "framework/nn/module.h"
 #include "framework/proto/experiment.pb.h"
@@ -23,10 +24,25 @@ namespace siamese {
 
 struct LossInput {
   Variable embeddings;                           // [N, D]
-  Variable distances;                            // [N, N], computed with `distance` from embeddings
+  Variable distances;                            // [N, M]: `distance` from embeddings to references
   const std::vector<int64_t>* labels = nullptr;  // N class ids
   const Tuples* tuples = nullptr;                // of kind input()
   Distance distance = Distance::Euclidean();
+  // What the batch is compared with (framework/core/references.h). By
+  // default the batch itself: reference_embeddings is `embeddings`,
+  // references is null, M == N and pairs are unordered. With a cross-batch
+  // memory: the memory's [M, D] embeddings (constants: gradients reach the
+  // encoder through the rows only), their labels and each row's own
+  // column, and tuples are directed (row, column). Only losses whose
+  // accepts_references() is true are given references.
+  Variable reference_embeddings;  // undefined: `embeddings`
+  const References* references = nullptr;
+
+  Comparisons comparisons() const { return Comparisons(labels, references); }
+  // The [M, D] embeddings the columns of `distances` were computed from.
+  const Variable& references_or_batch() const {
+    return reference_embeddings.defined() ? reference_embeddings : embeddings;
+  }
 };
 
 class Loss : public Module {
@@ -45,6 +61,11 @@ class Loss : public Module {
   // A scalar (rank-0) Variable. With no tuples the loss is 0 (and still a
   // Variable connected to the embeddings, so backward is well defined).
   virtual Variable Compute(const LossInput& input) = 0;
+  // True when Compute() handles input.references: an [N, M] distance
+  // matrix and directed tuples (pair masks from MasksOf(pairs, input) in
+  // plugins/losses/common/pair_matrix.h do this). Default: false (the
+  // trainer then refuses a cross-batch memory with this loss, naming it).
+  virtual bool accepts_references() const { return false; }
 
   // Called by the trainer before step `step`'s Compute(). Losses that draw
   // random numbers derive their stream from (seed, step) here, as encoders

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "framework/core/distance.h"
+#include "framework/core/references.h"
 #include "framework/core/tuples.h"
 #include "framework/proto/experiment.pb.h"
 #include "framework/tensor/tensor.h"
@@ -27,12 +28,19 @@ namespace siamese {
 
 struct MinerInput {
   const Tensor* embeddings = nullptr;            // [N, D], plain
-  const Tensor* distances = nullptr;             // [N, N], plain, computed with `distance`
+  const Tensor* distances = nullptr;             // [N, M], plain, computed with `distance`
   const std::vector<int64_t>* labels = nullptr;  // N entries
   Distance distance = Distance::Euclidean();
   // The training step: with the plugin's seed, the only source of
   // randomness, so a resumed run mines exactly as an uninterrupted one.
   int64_t step = 0;
+  // The columns of `distances` when they are not the batch itself: a
+  // cross-batch memory (framework/core/references.h). Null: M == N, the
+  // batch against itself. Only miners whose accepts_references() is true
+  // are given references.
+  const References* references = nullptr;
+
+  Comparisons comparisons() const { return Comparisons(labels, references); }
 };
 
 class Miner {
@@ -45,6 +53,12 @@ class Miner {
   // What Mine() returns.
   virtual TupleKind output() const = 0;
   virtual Tuples Mine(const MinerInput& input) = 0;
+  // True when Mine() handles input.references: it loops over
+  // comparisons() (rows x columns, skipping !comparable) and, when
+  // comparisons().directed(), returns tuples whose first index is a row
+  // and whose others are columns. Default: false (the trainer then refuses
+  // a cross-batch memory with this miner, naming it).
+  virtual bool accepts_references() const { return false; }
 
   // The state carried from one step to the next; default: none.
   virtual NamedTensors State() const { return {}; }

@@ -27,7 +27,7 @@ const Triplets& Tuples::triplets() const {
   return std::get<Triplets>(tuples_);
 }
 
-Tuples ConvertTuples(Tuples tuples, TupleKind target) {
+Tuples ConvertTuples(Tuples tuples, TupleKind target, bool directed) {
   if (tuples.kind() == target) return tuples;
   if (target == TupleKind::kPairs) {
     const Triplets& t = tuples.triplets();
@@ -59,11 +59,11 @@ Tuples ConvertTuples(Tuples tuples, TupleKind target) {
   std::map<int64_t, std::vector<int64_t>> pos, neg;
   for (size_t i = 0; i < t.pos_a.size(); ++i) {
     pos[t.pos_a[i]].push_back(t.pos_b[i]);
-    pos[t.pos_b[i]].push_back(t.pos_a[i]);
+    if (!directed) pos[t.pos_b[i]].push_back(t.pos_a[i]);
   }
   for (size_t i = 0; i < t.neg_a.size(); ++i) {
     neg[t.neg_a[i]].push_back(t.neg_b[i]);
-    neg[t.neg_b[i]].push_back(t.neg_a[i]);
+    if (!directed) neg[t.neg_b[i]].push_back(t.neg_a[i]);
   }
   for (const auto& [a, ps] : pos) {
     auto it = neg.find(a);

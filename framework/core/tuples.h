@@ -65,10 +65,13 @@ class Tuples {
 //                      removed, in first-seen order;
 //   pairs -> triplets: for every anchor a, every positive partner p and
 //                      negative partner n of a (pairs count in both
-//                      directions), in anchor order.
+//                      directions, or only from their first index when
+//                      `directed`: rows against a cross-batch memory's
+//                      columns, framework/core/references.h), in anchor
+//                      order.
 // Tuples already of `target` kind are returned as they are (moved, not
 // copied: this runs every training step).
-Tuples ConvertTuples(Tuples tuples, TupleKind target);
+Tuples ConvertTuples(Tuples tuples, TupleKind target, bool directed = false);
 
 }  // namespace siamese
 

@@ -1,6 +1,7 @@
 #include "framework/train/assembly.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <thread>
 
@@ -95,6 +96,59 @@ absl::StatusOr<Model> AssembleModel(const ExperimentFile& file, const ModelShape
   return model;
 }
 
+namespace {
+
+// loss.cross_batch_memory: checked against the loss, the miner and the
+// largest batch, then created.
+absl::Status AssembleMemory(const ExperimentFile& file, Components* c) {
+  const CrossBatchMemoryConfig& m = file.config().loss().cross_batch_memory();
+  c->memory_config = m;
+  if (m.size() == 0) return absl::OkStatus();
+  auto where = [&](const char* field) {
+    return file.Where({"loss", "cross_batch_memory", field});
+  };
+  const Experiment& cfg = file.config();
+  if (m.size() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where("size"), "loss.cross_batch_memory.size: must be >= 0, got ", m.size()));
+  }
+  if (m.start_step() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where("start_step"), "loss.cross_batch_memory.start_step: must be >= 0, got ",
+        m.start_step()));
+  }
+  if (!(m.weight() >= 0) || !std::isfinite(m.weight())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where("weight"), "loss.cross_batch_memory.weight: must be finite and >= 0, got ",
+        m.weight()));
+  }
+  if (!c->model.loss->uses_tuples() || !c->model.loss->accepts_references()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where("size"), "loss \"", cfg.loss().name(),
+        "\" cannot be compared against a cross-batch memory (it needs ",
+        c->model.loss->uses_tuples() ? "the batch against itself"
+                                     : "no tuples: it compares examples with class proxies",
+        "); use a pair or triplet loss whose README row says it accepts one"));
+  }
+  if (c->miner != nullptr && !c->miner->accepts_references()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.Where({"miner"}), "miner \"", cfg.miner().name(),
+        "\" cannot mine against a cross-batch memory (loss.cross_batch_memory.size is ", m.size(),
+        "); use a miner whose README row says it accepts one"));
+  }
+  size_t largest = 0;
+  for (const Batch& b : c->first_epoch_batches) largest = std::max(largest, b.indices.size());
+  if (static_cast<size_t>(m.size()) < largest) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where("size"), "loss.cross_batch_memory.size: ", m.size(),
+        " is smaller than a batch (", largest, " examples); the memory holds whole batches"));
+  }
+  c->memory = std::make_unique<CrossBatchMemory>(m.size(), c->model.encoder->embedding_dim());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFile& file) {
   const Experiment& cfg = file.config();
   auto c = std::make_unique<Components>();
@@ -164,6 +218,7 @@ absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFil
         file.Where({"training", "batch_size"}), "the sampler makes no batch of ",
         cfg.training().batch_size(), " from ", c->data.train.size(), " training examples"));
   }
+  if (absl::Status s = AssembleMemory(file, c.get()); !s.ok()) return s;
   c->total_steps = cfg.training().steps() > 0 ? cfg.training().steps()
                                               : cfg.training().epochs() * c->batches_per_epoch;
   for (const std::string& w : c->sampler->Warnings()) c->warnings.push_back(w);

@@ -27,6 +27,7 @@
 #include "framework/proto/checkpoint.pb.h"
 #include "framework/proto/records.pb.h"
 #include "framework/tensor/tensor.h"
+#include "framework/train/cross_batch_memory.h"
 #include "framework/train/data.h"
 
 namespace siamese {
@@ -72,6 +73,10 @@ struct Components {
   std::unique_ptr<LrSchedule> schedule;
   // Added to the loss when its weight is > 0 (loss.embedding_regularizer).
   EmbeddingRegularizer embedding_regularizer;
+  // loss.cross_batch_memory: the queue (null when its size is 0) and its
+  // settings.
+  std::unique_ptr<CrossBatchMemory> memory;
+  CrossBatchMemoryConfig memory_config;
   int64_t batches_per_epoch = 0;
   int64_t total_steps = 0;
   // Epoch 0's batches, computed to count them; the loop takes them rather

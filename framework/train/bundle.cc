@@ -48,6 +48,9 @@ absl::Status SaveBundle(const std::string& path, const Components& c,
   if (c.miner != nullptr) {
     for (const auto& [name, t] : c.miner->State()) AddTensor(name, t, k.mutable_miner_state());
   }
+  if (c.memory != nullptr) {
+    for (const auto& [name, t] : c.memory->State()) AddTensor(name, t, k.mutable_memory_state());
+  }
   k.set_input_mean(c.data.normalization.mean);
   k.set_input_std(c.data.normalization.std);
   for (int64_t d : c.data.example_shape) k.add_example_shape(d);
@@ -105,6 +108,13 @@ absl::StatusOr<int64_t> RestoreTraining(const Checkpoint& k, const std::string& 
   } else if (!miner_state.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": the checkpoint holds miner state but the run has no miner"));
+  }
+  auto memory_state = ToNamedTensors(k.memory_state(), path, "memory state");
+  if (!memory_state.ok()) return memory_state.status();
+  if (c->memory != nullptr && !memory_state->empty()) {
+    if (absl::Status s = c->memory->LoadState(*memory_state); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
+    }
   }
   if (k.has_untrained()) c->untrained = k.untrained();
   c->selection = k.selection();

@@ -43,9 +43,10 @@ ModelShape ShapeOf(const Checkpoint& checkpoint);
 // `path` and the tensor (missing, or of another shape).
 absl::Status RestoreModel(const Checkpoint& checkpoint, const std::string& path, Model* model);
 
-// RestoreModel, then the optimizer's and the miner's state and the run's
-// state (untrained baseline, model selection). Returns the steps done. On error the components may
-// be partly restored: discard them.
+// RestoreModel, then the optimizer's, the miner's and the cross-batch
+// memory's state and the run's state (untrained baseline, model
+// selection). Returns the steps done. On error the components may be partly
+// restored: discard them.
 absl::StatusOr<int64_t> RestoreTraining(const Checkpoint& checkpoint, const std::string& path,
                                         Components* components);
 

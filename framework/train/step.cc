@@ -44,7 +44,18 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
     }
     tuples = ConvertTuples(std::move(tuples), model.loss->input());
   }
-  Variable loss = model.loss->Compute({embeddings, distances, &labels, &tuples, model.distance});
+  LossInput in{embeddings, distances, &labels, &tuples, model.distance};
+  in.reference_embeddings = embeddings;
+  const bool use_memory = c->memory != nullptr && step >= c->memory_config.start_step();
+  Variable loss;
+  if (!use_memory || c->memory_config.keep_batch_loss()) loss = model.loss->Compute(in);
+  int64_t memory_tuples = 0;
+  if (use_memory) {
+    Variable memory_loss = MemoryLoss(c->memory.get(), model.loss.get(), c->miner.get(),
+                                      model.distance, embeddings, labels, step, &memory_tuples);
+    memory_loss = MulScalar(memory_loss, c->memory_config.weight());
+    loss = loss.defined() ? Add(loss, memory_loss) : memory_loss;
+  }
   if (c->embedding_regularizer.weight() > 0) {
     loss = Add(loss, EmbeddingPenalty(embeddings, c->embedding_regularizer));
   }
@@ -53,7 +64,7 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
   result.loss = loss.value().item();
   result.learning_rate = c->optimizer->learning_rate();
   result.examples = static_cast<int64_t>(batch.indices.size());
-  result.tuples = model.loss->uses_tuples() ? tuples.size() : result.examples;
+  result.tuples = model.loss->uses_tuples() ? tuples.size() + memory_tuples : result.examples;
   result.embedding_spread = MeanOffDiagonal(d);
   if (!std::isfinite(result.loss)) {
     ClearTape();

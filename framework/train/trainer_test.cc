@@ -243,6 +243,71 @@ TEST_F(TrainerTest, EmbeddingRegularizerIsAddedToTheLossAndChecked) {
               HasSubstr("loss.embedding_regularizer.p: must be 1 or 2, got 3"));
 }
 
+// loss.cross_batch_memory: before start_step training is exactly the plain
+// run's; from it on the memory term changes the loss; the queue is in every
+// checkpoint, so a killed and resumed run ends as an uninterrupted one.
+TEST_F(TrainerTest, CrossBatchMemoryStartsWhenToldAndResumesExactly) {
+  const std::vector<std::string> memory = {
+      "loss { cross_batch_memory { size: 40 start_step: 3 weight: 0.5 } }",
+      "training { log_every: 1 }"};
+  auto plain = Run(Config("xbm_off"), {}, {"training { log_every: 1 }"});
+  auto whole = Run(Config("xbm_whole"), {}, memory);
+  ASSERT_TRUE(plain.ok() && whole.ok()) << whole.status();
+  auto a = ReadMetricsLines(plain->run_dir + "/metrics.jsonl");
+  auto b = ReadMetricsLines(whole->run_dir + "/metrics.jsonl");
+  ASSERT_TRUE(a.ok() && b.ok());
+  int same = 0, changed = 0;
+  for (size_t i = 0; i < a->size() && i < b->size(); ++i) {
+    if ((*a)[i].split() != "train") continue;
+    if ((*a)[i].step() < 3) {
+      EXPECT_EQ((*b)[i].loss(), (*a)[i].loss()) << "step " << (*a)[i].step();
+      ++same;
+    } else {
+      changed += (*b)[i].loss() != (*a)[i].loss();
+    }
+  }
+  EXPECT_GT(same, 0);
+  EXPECT_GT(changed, 0);
+
+  TrainOptions kill;
+  kill.stop_after_step = 7;  // the last checkpoint (step 4) holds a queue
+  auto part = Run(Config("xbm_resumed"), kill, memory);
+  ASSERT_TRUE(part.ok()) << part.status();
+  auto ckpt = ReadCheckpoint(part->run_dir + "/checkpoint.ckpt");
+  ASSERT_TRUE(ckpt.ok());
+  EXPECT_EQ(ckpt->memory_state_size(), 3);
+  auto rest = Run(Config("xbm_resumed"), {}, memory);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(rest->results_json, whole->results_json);
+}
+
+TEST_F(TrainerTest, CrossBatchMemoryRefusesWhatCannotUseItNamingTheField) {
+  auto small = Run(Config("xbm_small"), {}, {"loss { cross_batch_memory { size: 8 } }"});
+  ASSERT_FALSE(small.ok());
+  EXPECT_THAT(std::string(small.status().message()),
+              HasSubstr("override 1: loss.cross_batch_memory.size: 8 is smaller than a batch (16 "
+                        "examples)"));
+  auto miner = Run(Replace(Config("xbm_miner"), R"(name: "semi_hard" [siamese.semi_hard] { margin: 0.2 })",
+                           R"(name: "random")"),
+                   {}, {"loss { cross_batch_memory { size: 64 } }"});
+  ASSERT_FALSE(miner.ok());
+  EXPECT_THAT(std::string(miner.status().message()),
+              HasSubstr("miner \"random\" cannot mine against a cross-batch memory"));
+  std::string proxy = Replace(Config("xbm_proxy"),
+                              R"(miner { name: "semi_hard" [siamese.semi_hard] { margin: 0.2 } })", "");
+  proxy = Replace(proxy, R"(loss { name: "triplet" [siamese.triplet] { margin: 0.2 } })",
+                  R"(loss { name: "normalized_softmax" cross_batch_memory { size: 64 } })");
+  auto refused = Run(proxy);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("loss \"normalized_softmax\" cannot be compared against a cross-batch "
+                        "memory (it needs no tuples"));
+  auto weight = Run(Config("xbm_weight"), {}, {"loss { cross_batch_memory { size: 64 weight: -1 } }"});
+  ASSERT_FALSE(weight.ok());
+  EXPECT_THAT(std::string(weight.status().message()),
+              HasSubstr("loss.cross_batch_memory.weight: must be finite and >= 0, got -1"));
+}
+
 TEST_F(TrainerTest, DivergingLossStopsWithAClearMessage) {
   std::string text = Replace(Config("nan"), "learning_rate: 0.01", "learning_rate: 1e30");
   auto r = Run(text);

@@ -169,6 +169,54 @@ DISTANCE_WEIGHTED = [
 ]
 
 
+# Cross-batch memory: (loss label in LOSSES, miner label in MINERS or None).
+# Each runs PML's CrossBatchMemory of a memory that wraps around (12 slots:
+# the 8 + 9 examples of the two batches overflow it) and of one that does
+# not (20), fed batch 0 and then batch 1, whose loss and gradient are the
+# case's; keep_batch_loss false is what PML computes.
+MEMORY = [
+    ("contrastive_pml", None), ("triplet_mean", None), ("triplet_mean_nonzero", "batch_hard"),
+    ("multi_similarity", None), ("multi_similarity", "multi_similarity"),
+    ("multi_similarity_euclidean", "multi_similarity_euclidean"),
+    ("ntxent", None), ("supcon", None), ("supcon_euclidean", None), ("tuplet_margin", None),
+    ("circle", None), ("lifted_structure_margins", None), ("margin", None),
+    ("contrastive_pml", "hard_pairs"), ("triplet_mean", "triplet_margin_hard"),
+    ("triplet_mean", "semi_hard_all"),
+]
+
+
+def memory_cases():
+    loss_by_label = {l[0]: l for l in LOSSES}
+    miner_by_label = {m[0]: m for m in MINERS}
+    (e0, y0), (e1, y1) = inputs()
+    cases = []
+    for loss_label, miner_label in MEMORY:
+        _, config, distance, make = loss_by_label[loss_label]
+        miner_config, make_miner = None, None
+        if miner_label is not None:
+            _, miner_config, miner_distance, make_miner = miner_by_label[miner_label]
+            assert miner_distance == distance, (loss_label, miner_label)
+        for size in (12, 20):
+            xbm = losses.CrossBatchMemory(make(), embedding_size=e0.shape[1], memory_size=size,
+                                          miner=make_miner() if make_miner else None)
+            xbm(torch.tensor(e0), torch.tensor(y0))
+            emb = torch.tensor(e1, requires_grad=True)
+            loss = xbm(emb, torch.tensor(y1))
+            loss.backward()
+            case = {
+                "label": f"memory/{loss_label}/{miner_label or 'all'}/{size}",
+                "kind": "memory_loss", "config": config, "distance": distance,
+                "embeddings": e1.flatten().tolist(), "dim": e1.shape[1], "labels": y1,
+                "loss": float(loss.item()), "gradient": emb.grad.numpy().flatten().tolist(),
+                "memory_size": size,
+                "history": [{"embeddings": e0.flatten().tolist(), "labels": y0}],
+            }
+            if miner_config is not None:
+                case["miner_config"] = miner_config
+            cases.append(case)
+    return cases
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
@@ -245,6 +293,7 @@ def main():
                           "embeddings": e.flatten().tolist(), "dim": e.shape[1], "labels": y,
                           "weights": captured["weights"].flatten().tolist()})
     dwm.lmu.get_random_triplet_indices = real
+    cases += memory_cases()
     with open(args.out, "w") as f:
         json.dump({"cases": cases}, f, indent=1)
         f.write("\n")

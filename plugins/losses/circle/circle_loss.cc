@@ -30,23 +30,25 @@ class CircleLoss : public Loss {
   }
 
   TupleKind input() const override { return TupleKind::kPairs; }
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
 
   Variable Compute(const LossInput& in) override {
     const Pairs& pairs = in.tuples->pairs();
     if (pairs.pos_a.empty() || pairs.neg_a.empty()) return ZeroLoss(in.distances);
-    const int64_t n = in.distances.dim(0);
-    const PairMasks masks = MasksOf(pairs, n);
+    const PairMasks masks = MasksOf(in);
+    const int64_t n = masks.rows, c = masks.columns;
     const Variable s = SimilarityOf(in.distances, in.distance);
     const float m = p_.m(), gamma = p_.gamma();
     // Per entry: logit = scale * (s - optimum), with scale -gamma a_p for
     // positives and gamma a_n for negatives, computed from a copy of s
     // outside the graph when the weights are held constant.
-    Tensor pos_mask = Tensor::Zeros({n, n}), neg_mask = Tensor::Zeros({n, n});
-    Tensor optimum = Tensor::Zeros({n, n}), kept = Tensor::Zeros({n});
+    Tensor pos_mask = Tensor::Zeros({n, c}), neg_mask = Tensor::Zeros({n, c});
+    Tensor optimum = Tensor::Zeros({n, c}), kept = Tensor::Zeros({n});
     for (int64_t i = 0; i < n; ++i) {
       bool has_pos = false, has_neg = false;
-      for (int64_t j = 0; j < n; ++j) {
-        const int64_t k = i * n + j;
+      for (int64_t j = 0; j < c; ++j) {
+        const int64_t k = i * c + j;
         if (masks.positive[k]) {
           pos_mask.data()[k] = 1.0f;
           optimum.data()[k] = 1 - m;

@@ -9,23 +9,30 @@
 
 #include "framework/autograd/variable.h"
 #include "framework/core/distance.h"
+#include "framework/core/loss.h"
 #include "framework/core/tuples.h"
 
 namespace siamese {
 
-// Row-major [N, N] masks (1: kept). Pairs are unordered: the pair (a, b)
-// marks both (a, b) and (b, a), so each member sees the other as its
-// positive (or negative) partner. With the "all" miner's pairs this is every
-// ordered pair i != j, as pytorch-metric-learning's losses see a batch
-// without a miner.
+// Row-major [N, M] masks (1: kept) over the distance matrix. For a batch
+// against itself (M == N) pairs are unordered: the pair (a, b) marks both
+// (a, b) and (b, a), so each member sees the other as its positive (or
+// negative) partner; with the "all" miner's pairs this is every ordered pair
+// i != j, as pytorch-metric-learning's losses see a batch without a miner.
+// Against references (a cross-batch memory, framework/core/references.h)
+// pairs are directed and mark (row, column) only.
 struct PairMasks {
-  int64_t n = 0;
+  int64_t rows = 0, columns = 0;
   std::vector<char> positive, negative;
   bool any_positive = false, any_negative = false;
 };
 
-// REQUIRES: every index in [0, n).
-PairMasks MasksOf(const Pairs& pairs, int64_t n);
+// The masks of `in`'s pairs over its [N, M] distance matrix.
+// REQUIRES: in.tuples holds pairs; every first index in [0, N), every
+// second in [0, M) (and in [0, N) when unordered).
+PairMasks MasksOf(const LossInput& in);
+// The same for `pairs` over a [rows, columns] matrix, directed or not.
+PairMasks MasksOf(const Pairs& pairs, int64_t rows, int64_t columns, bool directed);
 
 // The similarity s (larger: closer) that similarity-based losses are
 // written in, from the distance matrix d:
@@ -41,10 +48,11 @@ Variable SimilarityOf(const Variable& distances, const Distance& distance);
 // AvgNonZeroReducer.
 Variable MeanOfNonZero(const Variable& terms);
 
-// Each positive pair in both orders: (pos_a[k], pos_b[k]) then (pos_b[k],
-// pos_a[k]), as anchors[r], positives[r] (for losses with one row per
-// anchor-positive pair, such as NT-Xent and the tuplet margin loss).
-void DirectedPositives(const Pairs& pairs, std::vector<int64_t>* anchors,
+// Each positive pair in both orders, (pos_a[k], pos_b[k]) then (pos_b[k],
+// pos_a[k]), or only in its own order when `directed` (against references),
+// as anchors[r], positives[r] (for losses with one row per anchor-positive
+// pair, such as NT-Xent and the tuplet margin loss).
+void DirectedPositives(const Pairs& pairs, bool directed, std::vector<int64_t>* anchors,
                        std::vector<int64_t>* positives);
 
 }  // namespace siamese

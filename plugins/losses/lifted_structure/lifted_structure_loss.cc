@@ -32,11 +32,13 @@ class LiftedStructureLoss : public Loss {
   }
 
   TupleKind input() const override { return TupleKind::kPairs; }
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
 
   Variable Compute(const LossInput& in) override {
     const Pairs& pairs = in.tuples->pairs();
     if (pairs.size() == 0) return ZeroLoss(in.distances);
-    const PairMasks m = MasksOf(pairs, in.distances.dim(0));
+    const PairMasks m = MasksOf(in);
     const Variable& d = in.distances;
     Variable pos = MaskedLogSumExp(AddScalar(d, -p_.pos_margin()), m.positive, false);
     Variable neg = MaskedLogSumExp(RSubScalar(d, p_.neg_margin()), m.negative, false);

@@ -45,6 +45,8 @@ class MarginLoss : public Loss {
   }
 
   TupleKind input() const override { return TupleKind::kTriplets; }
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
 
   Variable Compute(const LossInput& in) override {
     const Triplets& t = in.tuples->triplets();

@@ -33,11 +33,13 @@ class MultiSimilarityLoss : public Loss {
   }
 
   TupleKind input() const override { return TupleKind::kPairs; }
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
 
   Variable Compute(const LossInput& in) override {
     const Pairs& pairs = in.tuples->pairs();
     if (pairs.size() == 0) return ZeroLoss(in.distances);
-    const PairMasks m = MasksOf(pairs, in.distances.dim(0));
+    const PairMasks m = MasksOf(in);
     const Variable s = SimilarityOf(in.distances, in.distance);
     const float a = p_.alpha(), b = p_.beta(), base = p_.base();
     // 1/alpha log(1 + sum_P exp(-alpha (s - base))), one value per example.

@@ -29,19 +29,21 @@ class NtXentLoss : public Loss {
   }
 
   TupleKind input() const override { return TupleKind::kPairs; }
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
 
   Variable Compute(const LossInput& in) override {
     const Pairs& pairs = in.tuples->pairs();
     if (pairs.pos_a.empty() || pairs.neg_a.empty()) return ZeroLoss(in.distances);
-    const int64_t n = in.distances.dim(0);
-    const PairMasks m = MasksOf(pairs, n);
+    const PairMasks m = MasksOf(in);
+    const int64_t c = m.columns;
     std::vector<int64_t> anchors, positives;  // each positive pair in both orders
-    DirectedPositives(pairs, &anchors, &positives);
+    DirectedPositives(pairs, in.references != nullptr, &anchors, &positives);
     // Row r's candidates: its positive and the anchor's negatives.
-    std::vector<char> candidates(anchors.size() * n);
+    std::vector<char> candidates(anchors.size() * c);
     for (size_t r = 0; r < anchors.size(); ++r) {
-      for (int64_t j = 0; j < n; ++j) candidates[r * n + j] = m.negative[anchors[r] * n + j];
-      candidates[r * n + positives[r]] = 1;
+      for (int64_t j = 0; j < c; ++j) candidates[r * c + j] = m.negative[anchors[r] * c + j];
+      candidates[r * c + positives[r]] = 1;
     }
     const Variable logits =
         MulScalar(SimilarityOf(in.distances, in.distance), 1 / p_.temperature());

@@ -29,27 +29,29 @@ class SupConLoss : public Loss {
   }
 
   TupleKind input() const override { return TupleKind::kPairs; }
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
 
   Variable Compute(const LossInput& in) override {
     const Pairs& pairs = in.tuples->pairs();
     if (pairs.pos_a.empty() || pairs.neg_a.empty()) return ZeroLoss(in.distances);
-    const int64_t n = in.distances.dim(0);
-    const PairMasks m = MasksOf(pairs, n);
+    const PairMasks m = MasksOf(in);
+    const int64_t n = m.rows, c = m.columns;
     // w_ij = 1/|P_i| for j in P_i (0 elsewhere); rows without positives are
     // dropped through has_positive.
-    Tensor weights = Tensor::Zeros({n, n});
+    Tensor weights = Tensor::Zeros({n, c});
     Tensor has_positive = Tensor::Zeros({n});
-    std::vector<char> candidates(n * n);
+    std::vector<char> candidates(n * c);
     for (int64_t i = 0; i < n; ++i) {
       int64_t count = 0;
-      for (int64_t j = 0; j < n; ++j) {
-        count += m.positive[i * n + j];
-        candidates[i * n + j] = m.positive[i * n + j] | m.negative[i * n + j];
+      for (int64_t j = 0; j < c; ++j) {
+        count += m.positive[i * c + j];
+        candidates[i * c + j] = m.positive[i * c + j] | m.negative[i * c + j];
       }
       if (count == 0) continue;
       has_positive.data()[i] = 1.0f;
-      for (int64_t j = 0; j < n; ++j) {
-        if (m.positive[i * n + j]) weights.data()[i * n + j] = 1.0f / static_cast<float>(count);
+      for (int64_t j = 0; j < c; ++j) {
+        if (m.positive[i * c + j]) weights.data()[i * c + j] = 1.0f / static_cast<float>(count);
       }
     }
     const Variable logits =

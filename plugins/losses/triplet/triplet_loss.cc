@@ -28,6 +28,8 @@ class TripletLoss : public Loss {
   }
 
   TupleKind input() const override { return TupleKind::kTriplets; }
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
 
   Variable Compute(const LossInput& in) override {
     const Triplets& t = in.tuples->triplets();

@@ -32,21 +32,23 @@ class TupletMarginLoss : public Loss {
   }
 
   TupleKind input() const override { return TupleKind::kPairs; }
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
 
   Variable Compute(const LossInput& in) override {
     const Pairs& pairs = in.tuples->pairs();
     if (pairs.pos_a.empty() || pairs.neg_a.empty()) return ZeroLoss(in.distances);
-    const int64_t n = in.distances.dim(0);
-    const PairMasks m = MasksOf(pairs, n);
+    const PairMasks m = MasksOf(in);
+    const int64_t n = m.columns;
     std::vector<int64_t> anchors, positives;  // each positive pair in both orders
-    DirectedPositives(pairs, &anchors, &positives);
+    DirectedPositives(pairs, in.references != nullptr, &anchors, &positives);
     const int64_t rows = static_cast<int64_t>(anchors.size());
     std::vector<char> negatives(rows * n);
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t j = 0; j < n; ++j) negatives[r * n + j] = m.negative[anchors[r] * n + j];
     }
-    const Variable cos =
-        SimilarityOf(Distance::Cosine().Matrix(in.embeddings, in.embeddings), Distance::Cosine());
+    const Variable cos = SimilarityOf(
+        Distance::Cosine().Matrix(in.embeddings, in.references_or_batch()), Distance::Cosine());
     // cos(theta - b) = cos(theta) cos(b) + sin(theta) sin(b), sin(theta) >= 0.
     const Variable c = GatherDistances(cos, anchors, positives);
     const Variable sin = Sqrt(Clamp(RSubScalar(Square(c), 1.0f), 1e-12f, 1.0f));

@@ -21,15 +21,21 @@ class AllMiner : public Miner {
 
   TupleKind output() const override { return kind_; }
 
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
+
   Tuples Mine(const MinerInput& in) override {
-    const std::vector<int64_t>& labels = *in.labels;
-    const int64_t n = static_cast<int64_t>(labels.size());
+    const Comparisons c = in.comparisons();
+    const int64_t n = c.rows(), m = c.columns();
     if (kind_ == TupleKind::kPairs) {
+      // Unordered pairs (j > i) within the batch; every (row, column)
+      // against references.
       Pairs t;
       for (int64_t i = 0; i < n; ++i) {
-        for (int64_t j = i + 1; j < n; ++j) {
-          auto& a = labels[i] == labels[j] ? t.pos_a : t.neg_a;
-          auto& b = labels[i] == labels[j] ? t.pos_b : t.neg_b;
+        for (int64_t j = c.directed() ? 0 : i + 1; j < m; ++j) {
+          if (!c.comparable(i, j)) continue;
+          auto& a = c.same_class(i, j) ? t.pos_a : t.neg_a;
+          auto& b = c.same_class(i, j) ? t.pos_b : t.neg_b;
           a.push_back(i);
           b.push_back(j);
         }
@@ -38,10 +44,10 @@ class AllMiner : public Miner {
     }
     Triplets t;
     for (int64_t a = 0; a < n; ++a) {
-      for (int64_t p = 0; p < n; ++p) {
-        if (p == a || labels[p] != labels[a]) continue;
-        for (int64_t q = 0; q < n; ++q) {
-          if (labels[q] == labels[a]) continue;
+      for (int64_t p = 0; p < m; ++p) {
+        if (!c.comparable(a, p) || !c.same_class(a, p)) continue;
+        for (int64_t q = 0; q < m; ++q) {
+          if (c.same_class(a, q)) continue;
           t.anchors.push_back(a);
           t.positives.push_back(p);
           t.negatives.push_back(q);

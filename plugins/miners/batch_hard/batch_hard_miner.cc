@@ -15,18 +15,21 @@ class BatchHardMiner : public Miner {
 
   TupleKind output() const override { return TupleKind::kTriplets; }
 
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
+
   Tuples Mine(const MinerInput& in) override {
-    const std::vector<int64_t>& labels = *in.labels;
+    const Comparisons c = in.comparisons();
     Triplets t;
-    const int64_t n = static_cast<int64_t>(labels.size());
+    const int64_t n = c.rows(), m = c.columns();
     const float* d = in.distances->data();
     for (int64_t a = 0; a < n; ++a) {
       int64_t hp = -1, hn = -1;  // ties keep the lowest index
-      for (int64_t j = 0; j < n; ++j) {
-        if (j == a) continue;
-        if (labels[j] == labels[a]) {
-          if (hp < 0 || d[a * n + j] > d[a * n + hp]) hp = j;
-        } else if (hn < 0 || d[a * n + j] < d[a * n + hn]) {
+      for (int64_t j = 0; j < m; ++j) {
+        if (!c.comparable(a, j)) continue;
+        if (c.same_class(a, j)) {
+          if (hp < 0 || d[a * m + j] > d[a * m + hp]) hp = j;
+        } else if (hn < 0 || d[a * m + j] < d[a * m + hn]) {
           hn = j;
         }
       }

@@ -26,15 +26,19 @@ class HardPairsMiner : public Miner {
 
   TupleKind output() const override { return TupleKind::kPairs; }
 
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
+
   Tuples Mine(const MinerInput& in) override {
-    const std::vector<int64_t>& labels = *in.labels;
+    const Comparisons c = in.comparisons();
+    const int64_t n = c.rows(), m = c.columns();
     Pairs t;
-    const int64_t n = static_cast<int64_t>(labels.size());
     const float* d = in.distances->data();
     for (int64_t i = 0; i < n; ++i) {
-      for (int64_t j = i + 1; j < n; ++j) {
-        const float dij = d[i * n + j];
-        if (labels[i] == labels[j]) {
+      for (int64_t j = c.directed() ? 0 : i + 1; j < m; ++j) {
+        if (!c.comparable(i, j)) continue;
+        const float dij = d[i * m + j];
+        if (c.same_class(i, j)) {
           if (dij > params_.pos_margin()) {
             t.pos_a.push_back(i);
             t.pos_b.push_back(j);

@@ -26,27 +26,30 @@ class MultiSimilarityMiner : public Miner {
 
   TupleKind output() const override { return TupleKind::kPairs; }
 
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
+
   Tuples Mine(const MinerInput& in) override {
-    const std::vector<int64_t>& labels = *in.labels;
-    const int64_t n = static_cast<int64_t>(labels.size());
+    const Comparisons c = in.comparisons();
+    const int64_t n = c.rows(), m = c.columns();
     const float* d = in.distances->data();
     const float eps = p_.epsilon();
     Pairs t;
     for (int64_t a = 0; a < n; ++a) {
       float farthest_positive = -std::numeric_limits<float>::infinity();
       float nearest_negative = std::numeric_limits<float>::infinity();
-      for (int64_t j = 0; j < n; ++j) {
-        if (j == a) continue;
-        if (labels[j] == labels[a]) {
-          farthest_positive = std::max(farthest_positive, d[a * n + j]);
+      for (int64_t j = 0; j < m; ++j) {
+        if (!c.comparable(a, j)) continue;
+        if (c.same_class(a, j)) {
+          farthest_positive = std::max(farthest_positive, d[a * m + j]);
         } else {
-          nearest_negative = std::min(nearest_negative, d[a * n + j]);
+          nearest_negative = std::min(nearest_negative, d[a * m + j]);
         }
       }
-      for (int64_t j = 0; j < n; ++j) {
-        if (j == a) continue;
-        const float daj = d[a * n + j];
-        if (labels[j] == labels[a]) {
+      for (int64_t j = 0; j < m; ++j) {
+        if (!c.comparable(a, j)) continue;
+        const float daj = d[a * m + j];
+        if (c.same_class(a, j)) {
           if (daj + eps > nearest_negative) {
             t.pos_a.push_back(a);
             t.pos_b.push_back(j);

@@ -20,26 +20,29 @@ class SemiHardMiner : public Miner {
 
   TupleKind output() const override { return TupleKind::kTriplets; }
 
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
+
   Tuples Mine(const MinerInput& in) override {
-    const std::vector<int64_t>& labels = *in.labels;
+    const Comparisons c = in.comparisons();
     Triplets t;
-    const int64_t n = static_cast<int64_t>(labels.size());
+    const int64_t n = c.rows(), cols = c.columns();
     const float* d = in.distances->data();
     const float m = params_.margin();
     for (int64_t a = 0; a < n; ++a) {
-      for (int64_t p = 0; p < n; ++p) {
-        if (p == a || labels[p] != labels[a]) continue;
-        const float dap = d[a * n + p];
+      for (int64_t p = 0; p < cols; ++p) {
+        if (!c.comparable(a, p) || !c.same_class(a, p)) continue;
+        const float dap = d[a * cols + p];
         int64_t best = -1;
-        for (int64_t q = 0; q < n; ++q) {
-          if (labels[q] == labels[a]) continue;
-          const float daq = d[a * n + q];
+        for (int64_t q = 0; q < cols; ++q) {
+          if (c.same_class(a, q)) continue;
+          const float daq = d[a * cols + q];
           if (!(daq > dap && daq < dap + m)) continue;
           if (params_.all_semi_hard()) {
             t.anchors.push_back(a);
             t.positives.push_back(p);
             t.negatives.push_back(q);
-          } else if (best < 0 || daq < d[a * n + best]) {
+          } else if (best < 0 || daq < d[a * cols + best]) {
             best = q;  // strict <: ties keep the lowest index
           }
         }

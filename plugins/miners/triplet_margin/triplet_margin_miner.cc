@@ -40,17 +40,20 @@ class TripletMarginMiner : public Miner {
 
   TupleKind output() const override { return TupleKind::kTriplets; }
 
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
+
   Tuples Mine(const MinerInput& in) override {
-    const std::vector<int64_t>& labels = *in.labels;
-    const int64_t n = static_cast<int64_t>(labels.size());
+    const Comparisons c = in.comparisons();
+    const int64_t n = c.rows(), cols = c.columns();
     const float* d = in.distances->data();
     Triplets t;
     for (int64_t a = 0; a < n; ++a) {
-      for (int64_t p = 0; p < n; ++p) {
-        if (p == a || labels[p] != labels[a]) continue;
-        for (int64_t q = 0; q < n; ++q) {
-          if (labels[q] == labels[a]) continue;
-          const float m = d[a * n + q] - d[a * n + p];
+      for (int64_t p = 0; p < cols; ++p) {
+        if (!c.comparable(a, p) || !c.same_class(a, p)) continue;
+        for (int64_t q = 0; q < cols; ++q) {
+          if (c.same_class(a, q)) continue;
+          const float m = d[a * cols + q] - d[a * cols + p];
           if (Keep(m)) {
             t.anchors.push_back(a);
             t.positives.push_back(p);
