@@ -31,7 +31,8 @@ const Overrides& MinerOverrides() {
 const char kTable[] = "MinerOverrides() in tests/miner_conformance_test.cc";
 
 // Further configs checked besides each miner's defaults: the other output
-// kind of miners that offer both.
+// kind of miners that offer both (batch_easy_hard gives pairs when a side is
+// "all").
 struct Variant {
   std::string label;  // test name suffix
   std::string plugin;
@@ -42,6 +43,12 @@ const std::vector<Variant>& Variants() {
       {"all_pairs", "all", R"(name: "all" [siamese.all] { output: "pairs" })"},
       {"random_pairs", "random",
        R"(name: "random" [siamese.random] { output: "pairs" num_tuples: 64 })"},
+      {"batch_easy_hard_all_positives", "batch_easy_hard",
+       R"(name: "batch_easy_hard" [siamese.batch_easy_hard] )"
+       R"({ pos_strategy: "all" neg_strategy: "hard" })"},
+      {"batch_easy_hard_all_negatives", "batch_easy_hard",
+       R"(name: "batch_easy_hard" [siamese.batch_easy_hard] )"
+       R"({ pos_strategy: "easy" neg_strategy: "all" })"},
   };
   return *variants;
 }

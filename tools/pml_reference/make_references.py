@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from pytorch_metric_learning import distances, losses, miners, reducers
+from pytorch_metric_learning.utils import loss_and_miner_utils as lmu
 
 
 def inputs():
@@ -158,6 +159,58 @@ MINERS = [
     for t in ("all", "hard", "semihard", "easy")
 ]
 
+
+
+def batch_easy_hard(pos, neg, distance, pos_range=None, neg_range=None):
+    """A BatchEasyHardMiner case: (label suffix, our config, PML factory).
+    Ranges are ours, (low, high) on the distance; PML's cosine range is on
+    the similarity 1 - d. Neither strategy "all": PML returns (a, p, a, n)
+    with one anchor per row, which its triplet losses read as the triplets
+    (a, p, n) (lmu.convert_to_triplets) and our miner returns as triplets."""
+    fields = f'pos_strategy: "{pos}" neg_strategy: "{neg}"'
+    kwargs = {}
+    for name, r in (("allowed_pos_range", pos_range), ("allowed_neg_range", neg_range)):
+        if r is None:
+            continue
+        low, high = r
+        fields += f" {name} {{" + (f" low: {low}" if low != -np.inf else "") + (
+            f" high: {high}" if high != np.inf else "") + " }"
+        kwargs[name] = (1 - high, 1 - low) if distance == "cosine" else (low, high)
+    config = f'name: "batch_easy_hard" [siamese.batch_easy_hard] {{ {fields} }}'
+
+    def make():
+        miner = miners.BatchEasyHardMiner(pos_strategy=pos, neg_strategy=neg,
+                                          distance=cos() if distance == "cosine" else lp(),
+                                          **kwargs)
+        if "all" in (pos, neg):
+            return miner
+        return lambda e, y: lmu.convert_to_triplets(miner(e, y), y)
+    return config, distance, make
+
+
+BATCH_EASY_HARD = [
+    ("default", "easy", "semihard", "euclidean"),
+    ("default_cosine", "easy", "semihard", "cosine"),
+    ("hard_hard", "hard", "hard", "euclidean"),
+    ("easy_hard_cosine", "easy", "hard", "cosine"),
+    ("easy_easy", "easy", "easy", "euclidean"),
+    ("hard_easy_cosine", "hard", "easy", "cosine"),
+    ("semihard_hard", "semihard", "hard", "euclidean"),
+    ("semihard_easy_cosine", "semihard", "easy", "cosine"),
+    ("hard_semihard_cosine", "hard", "semihard", "cosine"),
+    ("all_hard", "all", "hard", "euclidean"),
+    ("easy_all_cosine", "easy", "all", "cosine"),
+    ("all_easy_cosine", "all", "easy", "cosine"),
+    ("all_all", "all", "all", "euclidean"),
+    ("ranges", "easy", "semihard", "euclidean", (1.2, 2.5), (1.4, np.inf)),
+    ("ranges_hard", "hard", "hard", "euclidean", (-np.inf, 1.6), (0.9, 2.2)),
+    ("ranges_cosine", "easy", "hard", "cosine", (0.3, 1.5), (0.6, 1.4)),
+    ("ranges_semihard_cosine", "semihard", "easy", "cosine", (0.2, np.inf), (-np.inf, 1.3)),
+]
+MINERS += [
+    (f"batch_easy_hard_{label}",) + batch_easy_hard(pos, neg, distance, *ranges)
+    for label, pos, neg, distance, *ranges in BATCH_EASY_HARD
+]
 
 # (label, our miner config, PML miner factory): sampling weights only.
 DISTANCE_WEIGHTED = [
