@@ -1,29 +1,134 @@
 #!/usr/bin/env python3
 """Writes a new plugin's folder, ready to edit:
 
-    bazel run //tools:new_plugin -- --kind=loss --name=my_loss
-    bazel run //tools:new_plugin -- --kind=miner --name=my_miner
+    bazel run //tools:new_plugin -- --kind=KIND --name=my_plugin
 
-plugins/<kind>s/<name>/ gets a BUILD target, a parameters proto with the
+KIND is encoder, loss, miner, sampler, dataset, optimizer or schedule.
+plugins/<kinds>/<name>/ gets a BUILD target, a parameters proto with the
 next free extension number of its kind, the plugin source (a small working
-example to replace with your formula), a unit test (a hand-computed value,
-a gradient check for losses, a bad parameter named in the error) and
-experiments/configs/<name>_example.pbtxt. The plugin is added to
-//plugins:all_plugins and to the README's Plugins table, so right after
-this `bazel test //...` passes and `train --list_plugins` shows it.
+example to replace with yours), a unit test (hand-computed values, a
+gradient check for losses and encoders, a bad parameter named in the error)
+and experiments/configs/<name>_example.pbtxt, an experiment that trains
+with it. The plugin is added to //plugins:all_plugins and to the README's
+Plugins tables, so right after this `bazel test //...` passes and
+`train --list_plugins` shows it.
 
 --workspace defaults to the folder `bazel run` was started from.
 --extension fixes the extension number (tests use it).
+
+A new kind is one entry of KINDS below plus its three templates,
+templates/<kind>.proto.tmpl, <kind>.cc.tmpl and <kind>_test.cc.tmpl
+(string.Template: ${name}, ${Class}, ${Message}, ${number}, ${path}, ${kind}).
 """
 import argparse
+import collections
 import os
 import re
-import sys
+import string
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+
+# The sections of the example experiment (templates/example.pbtxt.tmpl);
+# each kind replaces those that select its plugin.
+DATA = '''data {
+  dataset { name: "fashion_mnist" }
+  validation_fraction: 0.1
+}
+preprocessing { normalize: true }'''
+SAMPLER = '''sampler {
+  name: "pk"
+  [siamese.pk] { k: 32 }
+}'''
+ENCODER = '''encoder {
+  name: "cnn"
+  [siamese.cnn] {
+    conv { channels: 32 }
+    conv { channels: 64 }
+    fc: 128
+    l2_normalize: true
+  }
+}
+embedding_dim: 64'''
+MINER = '''miner {
+  name: "all"
+  [siamese.all] { output: "pairs" }
+}'''
+LOSS = '''loss {
+  name: "contrastive"
+  [siamese.contrastive] { neg_margin: 1.0 }
+}'''
+OPTIMIZER = '''optimizer {
+  name: "adam"
+  learning_rate: 0.001
+}'''
+TRAINING = '''training {
+  epochs: 1
+  batch_size: 256
+  log_every: 50
+}'''
+FASHION_MNIST = "Fashion-MNIST closed set, one epoch"
+
+Kind = collections.namedtuple("Kind", [
+    "folder",     # plugins/<folder>/<name>/
+    "config",     # the message its parameters extend
+    "numbers",    # its extension numbers, [lo, hi) (plugins/README.md)
+    "deps",       # BUILD deps of the library and its test beyond the plugin API
+    "table",      # how the header of its table in README.md's Plugins section starts
+    "row",        # its row there (string.Template)
+    "about",      # what the example experiment is
+    "example",    # the example experiment's sections that select it (string.Template)
+])
 
 KINDS = {
-    # kind: (folder, config message, extension range, README table header prefix)
-    "loss": ("losses", "LossConfig", (1200, 1300), "| loss | paper |"),
-    "miner": ("miners", "MinerConfig", (1100, 1200), "| miner | paper |"),
+    "encoder": Kind(
+        "encoders", "EncoderConfig", (1000, 1100), ["//framework/nn:init", "//framework/ops"],
+        "| plugin | kind |",
+        "| `${name}` | encoder | (what it does) | hidden_units 32, l2_normalize true |",
+        FASHION_MNIST,
+        {"encoder": 'encoder {\n  name: "${name}"\n  [siamese.${name}] { hidden_units: 128 }\n}\n'
+                    'embedding_dim: 64'}),
+    "loss": Kind(
+        "losses", "LossConfig", (1200, 1300), ["//framework/ops"],
+        "| loss | paper |", "| `${name}` | (your paper) | pairs | margin 1 | |",
+        FASHION_MNIST,
+        {"loss": 'loss { name: "${name}" }'}),
+    "miner": Kind(
+        "miners", "MinerConfig", (1100, 1200), [],
+        "| miner | paper |", "| `${name}` | (your paper) | pairs | margin 1 | |",
+        FASHION_MNIST,
+        {"miner": 'miner { name: "${name}" }'}),
+    "sampler": Kind(
+        "samplers", "SamplerConfig", (1400, 1500), [],
+        "| plugin | kind |", "| `${name}` | sampler | (what it does) | k 4 |",
+        FASHION_MNIST,
+        {"sampler": 'sampler {\n  name: "${name}"\n  [siamese.${name}] { k: 32 }\n}'}),
+    "dataset": Kind(
+        "datasets", "DatasetConfig", (1300, 1400), ["//framework/base:check"],
+        "| plugin | kind |",
+        "| `${name}` | dataset | (what it does) | 16 train + 8 test classes, 40 per class, "
+        "dim 32, 8 informative |",
+        "open set (the test classes are new), 4 training\n# classes held out "
+        "whole for validation, ten epochs",
+        {"data": 'data {\n  dataset { name: "${name}" }\n  validation_class_count: 4\n}\n'
+                 'preprocessing { normalize: true }',
+         # 12 training classes of 40 examples [1, 32]: 8 classes x 4 per batch.
+         "sampler": 'sampler {\n  name: "pk"\n  [siamese.pk] { k: 4 }\n}',
+         "encoder": 'encoder {\n  name: "cnn1d"\n  [siamese.cnn1d] {\n'
+                    '    conv { channels: 16 kernel: 3 }\n    fc: 64\n'
+                    '    global_pool: false\n    l2_normalize: true\n  }\n}\n'
+                    'embedding_dim: 16',
+         "training": 'training {\n  epochs: 10\n  batch_size: 32\n  log_every: 20\n}'}),
+    "optimizer": Kind(
+        "optimizers", "OptimizerConfig", (1500, 1600), ["//framework/optim:optimizer"],
+        "| plugin | kind |", "| `${name}` | optimizer | (what it does) | weight_decay 0 |",
+        FASHION_MNIST,
+        {"optimizer": 'optimizer {\n  name: "${name}"\n  learning_rate: 0.05\n}'}),
+    "schedule": Kind(
+        "schedules", "ScheduleConfig", (1600, 1700),
+        ["//framework/base:check", "//framework/optim:schedule"],
+        "| plugin | kind |", "| `${name}` | schedule | (what it does) | end_factor 0 |",
+        FASHION_MNIST,
+        {"schedule": 'schedule { name: "${name}" }'}),
 }
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -33,383 +138,67 @@ def camel(name):
     return "".join(p.capitalize() for p in name.split("_"))
 
 
+def extend_blocks(workspace, config=r"\w+"):
+    """(config, block text) of every `extend <config> { ... }` under plugins/."""
+    for root, _, files in os.walk(os.path.join(workspace, "plugins")):
+        for f in sorted(files):
+            if f.endswith(".proto"):
+                text = open(os.path.join(root, f), encoding="utf-8").read()
+                yield from re.findall(r"extend\s+(" + config + r")\s*\{(.*?)\}", text, re.S)
+
+
 def used_extensions(workspace, config):
     used = set()
-    for root, _, files in os.walk(os.path.join(workspace, "plugins")):
-        for f in files:
-            if not f.endswith(".proto"):
-                continue
-            text = open(os.path.join(root, f), encoding="utf-8").read()
-            for block in re.findall(r"extend\s+" + config + r"\s*\{(.*?)\}", text, re.S):
-                used.update(int(n) for n in re.findall(r"=\s*(\d+)\s*;", block))
+    for _, block in extend_blocks(workspace, config):
+        used.update(int(n) for n in re.findall(r"=\s*(\d+)\s*;", block))
     return used
 
 
-LOSS_PROTO = '''syntax = "proto2";
+def extension_taken(workspace, name):
+    """The config whose extension is called `name` (one namespace for all kinds), or None."""
+    for config, block in extend_blocks(workspace):
+        if re.search(r"\b" + name + r"\s*=", block):
+            return config
+    return None
 
-package siamese;
 
-import "framework/proto/experiment.proto";
+def template(file):
+    with open(os.path.join(TEMPLATES, file), encoding="utf-8") as f:
+        return string.Template(f.read())
 
-// Loss "{name}": describe the formula and cite its paper here; this comment
-// is the documentation users read. As the scaffold wrote it, a contrastive-
-// style loss on the batch's pairs, with d the experiment's distance:
-//   same-class pair:      d
-//   different-class pair: max(0, margin - d)
-// averaged over all pairs.
-message {Message} {{
-  // Different-class pairs farther apart than margin cost nothing (> 0).
-  optional float margin = 1 [default = 1.0];
-}}
 
-extend LossConfig {{
-  optional {Message} {name} = {number};
-}}
-'''
+def bazel_list(items):
+    if len(items) <= 1:
+        return "[" + "".join(f'"{i}"' for i in items) + "]"
+    return "[\n" + "".join(f'        "{i}",\n' for i in items) + "    ]"
 
-LOSS_CC = '''// Loss "{name}": see {name}.proto for the formula.
-#include <cmath>
-
-#include "absl/strings/str_cat.h"
-#include "framework/core/loss.h"
-#include "framework/core/registry.h"
-#include "framework/ops/activation.h"
-#include "framework/ops/elementwise.h"
-#include "framework/ops/reduce.h"
-#include "framework/ops/shape_ops.h"
-#include "{path}/{name}.pb.h"
-
-namespace siamese {{
-namespace {{
-
-class {Class} : public Loss {{
- public:
-  explicit {Class}(const {Message}& p) : p_(p) {{}}
-
-  // Checks every parameter; an error names its field.
-  static absl::StatusOr<std::unique_ptr<Loss>> Create(const {Message}& p,
-                                                      const PluginContext&) {{
-    if (!(p.margin() > 0) || !std::isfinite(p.margin())) {{
-      return FieldError("margin", absl::StrCat("must be finite and > 0, got ", p.margin()));
-    }}
-    return std::unique_ptr<Loss>(new {Class}(p));
-  }}
-
-  // Pairs; a triplet miner's tuples are converted (framework/core/tuples.h).
-  TupleKind input() const override {{ return TupleKind::kPairs; }}
-
-  Variable Compute(const LossInput& in) override {{
-    const Pairs& t = in.tuples->pairs();
-    if (t.size() == 0) return ZeroLoss(in.distances);
-    std::vector<Variable> terms;
-    if (!t.pos_a.empty()) terms.push_back(GatherDistances(in.distances, t.pos_a, t.pos_b));
-    if (!t.neg_a.empty()) {{
-      terms.push_back(Relu(RSubScalar(GatherDistances(in.distances, t.neg_a, t.neg_b),
-                                      p_.margin())));
-    }}
-    return MeanAll(terms.size() == 1 ? terms[0] : Concat(terms, 0));
-  }}
-
- private:
-  {Message} p_;
-}};
-
-SIAMESE_REGISTER_PLUGIN(Loss, "{name}", siamese::{name}, {Message},
-                        "one line on what it does (shown by train --list_plugins)",
-                        &{Class}::Create);
-
-}}  // namespace
-}}  // namespace siamese
-'''
-
-LOSS_TEST = '''#include <cmath>
-
-#include "framework/autograd/gradient_check.h"
-#include "framework/core/loss.h"
-#include "framework/core/registry.h"
-#include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
-#include "gtest/gtest.h"
-
-namespace siamese {{
-namespace {{
-
-absl::StatusOr<std::unique_ptr<Loss>> Make(const std::string& text) {{
-  LossConfig c;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &c)) << text;
-  return Registry<Loss>::Create(c, {{}});
-}}
-
-// 1-D embeddings 0, 0.3, 1.0, 0.4 with labels a a b b.
-const std::vector<int64_t> kLabels = {{0, 0, 1, 1}};
-Tuples SomePairs() {{
-  Pairs p;
-  p.pos_a = {{0}};
-  p.pos_b = {{1}};
-  p.neg_a = {{0, 1}};
-  p.neg_b = {{2, 3}};
-  return p;
-}}
-
-TEST({Class}Test, MatchesHandComputation) {{
-  auto loss = Make(R"(name: "{name}" [siamese.{name}] {{ margin: 0.5 }})");
-  ASSERT_TRUE(loss.ok()) << loss.status();
-  // d01 = 0.3; max(0, 0.5 - d02 = 1.0) = 0; max(0, 0.5 - d13 = 0.1) = 0.4.
-  Variable e(Tensor::FromVector({{4, 1}}, {{0.0f, 0.3f, 1.0f, 0.4f}}));
-  Tuples t = SomePairs();
-  const Distance d = Distance::Euclidean();
-  EXPECT_NEAR((*loss)->Compute({{e, d.Matrix(e, e), &kLabels, &t, d}}).value().item(),
-              (0.3 + 0.0 + 0.4) / 3, 1e-5);
-}}
-
-TEST({Class}Test, GradientsMatchFiniteDifferences) {{
-  auto loss = Make(R"(name: "{name}")");
-  ASSERT_TRUE(loss.ok());
-  Tuples t = SomePairs();
-  const Distance d = Distance::Euclidean();
-  GradCheckOptions options;
-  options.eps = 1e-3f;
-  EXPECT_TRUE(CheckGradients(
-      [&](const std::vector<Variable>& in) {{
-        return (*loss)->Compute({{in[0], d.Matrix(in[0], in[0]), &kLabels, &t, d}});
-      }},
-      {{Variable(RandomTensor({{4, 3}}, 1), true)}}, options));
-}}
-
-TEST({Class}Test, BadParameterNamesTheField) {{
-  auto loss = Make(R"(name: "{name}" [siamese.{name}] {{ margin: 0 }})");
-  ASSERT_FALSE(loss.ok());
-  EXPECT_THAT(std::string(loss.status().message()), ::testing::HasSubstr("margin"));
-}}
-
-}}  // namespace
-}}  // namespace siamese
-'''
-
-MINER_PROTO = '''syntax = "proto2";
-
-package siamese;
-
-import "framework/proto/experiment.proto";
-
-// Miner "{name}": describe the rule and cite its paper here; this comment is
-// the documentation users read. As the scaffold wrote it: every same-class
-// pair, and the different-class pairs closer than margin (the experiment's
-// distance).
-message {Message} {{
-  // Different-class pairs closer than margin are kept (> 0).
-  optional float margin = 1 [default = 1.0];
-}}
-
-extend MinerConfig {{
-  optional {Message} {name} = {number};
-}}
-'''
-
-MINER_CC = '''// Miner "{name}": see {name}.proto for the rule.
-#include <cmath>
-
-#include "absl/strings/str_cat.h"
-#include "framework/core/miner.h"
-#include "framework/core/registry.h"
-#include "{path}/{name}.pb.h"
-
-namespace siamese {{
-namespace {{
-
-class {Class} : public Miner {{
- public:
-  explicit {Class}(const {Message}& p) : p_(p) {{}}
-
-  // Checks every parameter; an error names its field.
-  static absl::StatusOr<std::unique_ptr<Miner>> Create(const {Message}& p,
-                                                       const PluginContext&) {{
-    if (!(p.margin() > 0) || !std::isfinite(p.margin())) {{
-      return FieldError("margin", absl::StrCat("must be finite and > 0, got ", p.margin()));
-    }}
-    return std::unique_ptr<Miner>(new {Class}(p));
-  }}
-
-  TupleKind output() const override {{ return TupleKind::kPairs; }}
-
-  Tuples Mine(const MinerInput& in) override {{
-    const std::vector<int64_t>& labels = *in.labels;
-    const int64_t n = static_cast<int64_t>(labels.size());
-    const float* d = in.distances->data();
-    Pairs t;
-    for (int64_t i = 0; i < n; ++i) {{
-      for (int64_t j = i + 1; j < n; ++j) {{
-        if (labels[i] == labels[j]) {{
-          t.pos_a.push_back(i);
-          t.pos_b.push_back(j);
-        }} else if (d[i * n + j] < p_.margin()) {{
-          t.neg_a.push_back(i);
-          t.neg_b.push_back(j);
-        }}
-      }}
-    }}
-    return t;
-  }}
-
- private:
-  {Message} p_;
-}};
-
-SIAMESE_REGISTER_PLUGIN(Miner, "{name}", siamese::{name}, {Message},
-                        "one line on what it mines (shown by train --list_plugins)",
-                        &{Class}::Create);
-
-}}  // namespace
-}}  // namespace siamese
-'''
-
-MINER_TEST = '''#include "framework/core/miner.h"
-#include "framework/core/registry.h"
-#include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
-#include "gtest/gtest.h"
-
-namespace siamese {{
-namespace {{
-
-absl::StatusOr<std::unique_ptr<Miner>> Make(const std::string& text) {{
-  MinerConfig c;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &c)) << text;
-  return Registry<Miner>::Create(c, {{}});
-}}
-
-TEST({Class}Test, KeepsPositivesAndCloseNegatives) {{
-  auto miner = Make(R"(name: "{name}" [siamese.{name}] {{ margin: 0.5 }})");
-  ASSERT_TRUE(miner.ok()) << miner.status();
-  // Points 0, 0.3 (a) and 0.6, 2.0 (b): distances |x_i - x_j|.
-  const std::vector<float> x = {{0.0f, 0.3f, 0.6f, 2.0f}};
-  std::vector<float> d(16);
-  for (int i = 0; i < 4; ++i)
-    for (int j = 0; j < 4; ++j) d[i * 4 + j] = std::fabs(x[i] - x[j]);
-  const Tensor distances = Tensor::FromVector({{4, 4}}, d);
-  const std::vector<int64_t> labels = {{0, 0, 1, 1}};
-  MinerInput in;
-  in.distances = &distances;
-  in.labels = &labels;
-  const Pairs p = (*miner)->Mine(in).pairs();
-  // Positives (0, 1), (2, 3); negatives closer than 0.5: only (1, 2) at 0.3.
-  EXPECT_EQ(p.pos_a, (std::vector<int64_t>{{0, 2}}));
-  EXPECT_EQ(p.pos_b, (std::vector<int64_t>{{1, 3}}));
-  EXPECT_EQ(p.neg_a, (std::vector<int64_t>{{1}}));
-  EXPECT_EQ(p.neg_b, (std::vector<int64_t>{{2}}));
-}}
-
-TEST({Class}Test, BadParameterNamesTheField) {{
-  auto miner = Make(R"(name: "{name}" [siamese.{name}] {{ margin: -1 }})");
-  ASSERT_FALSE(miner.ok());
-  EXPECT_THAT(std::string(miner.status().message()), ::testing::HasSubstr("margin"));
-}}
-
-}}  // namespace
-}}  // namespace siamese
-'''
 
 BUILD = '''load("//plugins:plugin.bzl", "siamese_plugin")
 
 siamese_plugin(
-    name = "{name}",
-    proto = "{name}.proto",
-    srcs = ["{name}_{kind}.cc"],
-    deps = {deps},
-    test_srcs = ["{name}_{kind}_test.cc"],
-    test_deps = {deps},
+    name = "${name}",
+    proto = "${name}.proto",
+    srcs = ["${name}_${kind}.cc"],
+    deps = ${deps},
+    test_srcs = ["${name}_${kind}_test.cc"],
+    test_deps = ${deps},
 )
 '''
 
-CONFIG = '''# An example experiment with the {kind} "{name}" (written by
-# //tools:new_plugin): Fashion-MNIST closed set, one epoch.
-#
-#   bazel run -c opt //:train -- --config=experiments/configs/{name}_example.pbtxt
-name: "{name}_example"
-seed: 1
-threads: 2
-output_dir: "runs"
 
-data {{
-  dataset {{ name: "fashion_mnist" }}
-  validation_fraction: 0.1
-}}
-preprocessing {{ normalize: true }}
-
-sampler {{
-  name: "pk"
-  [siamese.pk] {{ k: 32 }}
-}}
-
-encoder {{
-  name: "cnn"
-  [siamese.cnn] {{
-    conv {{ channels: 32 }}
-    conv {{ channels: 64 }}
-    fc: 128
-    l2_normalize: true
-  }}
-}}
-embedding_dim: 64
-distance: "euclidean"
-
-{miner_and_loss}
-
-optimizer {{
-  name: "adam"
-  learning_rate: 0.001
-}}
-training {{
-  epochs: 1
-  batch_size: 256
-  log_every: 50
-}}
-'''
-
-
-def generate(kind, name, workspace, number=None, folder=None, register=True):
-    default_folder, config, (lo, hi), table = KINDS[kind]
-    folder = folder or default_folder
-    if not NAME.match(name):
-        raise SystemExit(f"--name: must be lower_snake_case ([a-z][a-z0-9_]*), got \"{name}\"")
-    plugin_dir = os.path.join(workspace, "plugins", folder, name)
-    if os.path.exists(plugin_dir):
-        raise SystemExit(f"{plugin_dir} exists already; choose another --name")
-    if number is None:
-        used = used_extensions(workspace, config)
-        free = [n for n in range(lo + 1, hi) if n not in used]
-        if not free:
-            raise SystemExit(f"no free extension number of {config} in [{lo + 1}, {hi})")
-        number = free[0]
-    fields = {"name": name, "Class": camel(name) + camel(kind), "kind": kind,
-              "Message": camel(name) + camel(kind) + "Params", "number": number,
-              "path": f"plugins/{folder}/{name}"}
-    proto, cc, test = {"loss": (LOSS_PROTO, LOSS_CC, LOSS_TEST),
-                       "miner": (MINER_PROTO, MINER_CC, MINER_TEST)}[kind]
-    deps = '["//framework/ops"]' if kind == "loss" else "[]"
-    os.makedirs(plugin_dir)
-    files = {
-        "BUILD": BUILD.format(deps=deps, **fields),
-        f"{name}.proto": proto.format(**fields),
-        f"{name}_{kind}.cc": cc.format(**fields),
-        f"{name}_{kind}_test.cc": test.format(**fields),
-    }
-    for f, text in files.items():
-        with open(os.path.join(plugin_dir, f), "w", encoding="utf-8") as out:
-            out.write(text)
-    if not register:
-        return plugin_dir, number
-    # The example experiment.
-    if kind == "loss":
-        miner_and_loss = ('miner {\n  name: "all"\n  [siamese.all] { output: "pairs" }\n}\n'
-                          f'loss {{ name: "{name}" }}')
-    else:
-        miner_and_loss = (f'miner {{ name: "{name}" }}\n'
-                          'loss {\n  name: "contrastive"\n  [siamese.contrastive] { neg_margin: 1.0 }\n}')
+def register(kind, name, workspace, fields):
+    """The example experiment, the all_plugins line and the README row."""
+    k = KINDS[kind]
+    sections = {"data": DATA, "sampler": SAMPLER, "encoder": ENCODER, "miner": MINER,
+                "loss": LOSS, "optimizer": OPTIMIZER, "schedule": "", "training": TRAINING}
+    for section, text in k.example.items():
+        sections[section] = string.Template(text).substitute(fields)
+    if sections["schedule"]:
+        sections["schedule"] += "\n"
     configs = os.path.join(workspace, "experiments", "configs")
     os.makedirs(configs, exist_ok=True)
     with open(os.path.join(configs, f"{name}_example.pbtxt"), "w", encoding="utf-8") as out:
-        out.write(CONFIG.format(miner_and_loss=miner_and_loss, **fields))
+        out.write(template("example.pbtxt.tmpl").substitute(fields, about=k.about, **sections))
     # //plugins:all_plugins, kept sorted.
     build_path = os.path.join(workspace, "plugins", "BUILD")
     build = open(build_path, encoding="utf-8").read()
@@ -417,26 +206,64 @@ def generate(kind, name, workspace, number=None, folder=None, register=True):
     if not m:
         raise SystemExit(f"{build_path}: no all_plugins deps list found")
     entries = [l for l in m.group(2).split("\n") if l.strip()]
-    entries.append(f'        "//plugins/{folder}/{name}",')
+    entries.append(f'        "//plugins/{k.folder}/{name}",')
     entries.sort(key=lambda l: l.strip())
     build = build[:m.start(2)] + "\n".join(entries) + build[m.end(2):]
     with open(build_path, "w", encoding="utf-8") as out:
         out.write(build)
-    # The README's Plugins table of the kind (conformance checks every
-    # plugin has a row): a row at the end of the table.
+    # README.md's Plugins table of the kind (params_conformance_test checks
+    # every plugin has a row): after the kind's last row in a table shared
+    # by several kinds, else at the end.
     readme_path = os.path.join(workspace, "README.md")
     lines = open(readme_path, encoding="utf-8").read().split("\n")
-    start = next((i for i, l in enumerate(lines) if l.startswith(table)), None)
+    start = next((i for i, l in enumerate(lines) if l.startswith(k.table)), None)
     if start is None:
-        raise SystemExit(f"{readme_path}: no table starting with \"{table}\"")
+        raise SystemExit(f"{readme_path}: no table starting with \"{k.table}\"")
     end = start
     while end + 1 < len(lines) and lines[end + 1].startswith("|"):
         end += 1
-    row = (f"| `{name}` | (your paper) | pairs | margin 1 | |" if kind == "loss"
-           else f"| `{name}` | (your paper) | pairs | margin 1 | |")
-    lines.insert(end + 1, row)
+    same_kind = [i for i in range(start + 2, end + 1)
+                 if [c.strip() for c in lines[i].split("|")][2:3] == [kind]]
+    lines.insert((same_kind[-1] if same_kind else end) + 1,
+                 string.Template(k.row).substitute(fields))
     with open(readme_path, "w", encoding="utf-8") as out:
         out.write("\n".join(lines))
+
+
+def generate(kind, name, workspace, number=None, folder=None, register_it=True):
+    k = KINDS[kind]
+    folder = folder or k.folder
+    if not NAME.match(name):
+        raise SystemExit(f"--name: must be lower_snake_case ([a-z][a-z0-9_]*), got \"{name}\"")
+    plugin_dir = os.path.join(workspace, "plugins", folder, name)
+    if os.path.exists(plugin_dir):
+        raise SystemExit(f"{plugin_dir} exists already; choose another --name")
+    taken = extension_taken(workspace, name)
+    if taken:
+        raise SystemExit(f"an extension of {taken} is called {name} already (extensions of "
+                         "every kind share the package siamese); choose another --name")
+    if number is None:
+        lo, hi = k.numbers
+        used = used_extensions(workspace, k.config)
+        free = [n for n in range(lo + 1, hi) if n not in used]
+        if not free:
+            raise SystemExit(f"no free extension number of {k.config} in [{lo + 1}, {hi})")
+        number = free[0]
+    fields = {"name": name, "Class": camel(name) + camel(kind), "kind": kind,
+              "Message": camel(name) + camel(kind) + "Params", "number": number,
+              "path": f"plugins/{folder}/{name}"}
+    os.makedirs(plugin_dir)
+    files = {
+        "BUILD": string.Template(BUILD).substitute(fields, deps=bazel_list(k.deps)),
+        f"{name}.proto": template(f"{kind}.proto.tmpl").substitute(fields),
+        f"{name}_{kind}.cc": template(f"{kind}.cc.tmpl").substitute(fields),
+        f"{name}_{kind}_test.cc": template(f"{kind}_test.cc.tmpl").substitute(fields),
+    }
+    for f, text in files.items():
+        with open(os.path.join(plugin_dir, f), "w", encoding="utf-8") as out:
+            out.write(text)
+    if register_it:
+        register(kind, name, workspace, fields)
     return plugin_dir, number
 
 
@@ -460,7 +287,8 @@ def main():
         return
     print(f"wrote {plugin_dir} (extension {number}), "
           f"experiments/configs/{args.name}_example.pbtxt; added to //plugins:all_plugins and "
-          f"README.md's Plugins table. Next: edit the formula, then bazel test //...")
+          f"README.md's Plugins table. Next: replace the example with yours (plugins/README.md "
+          f"has the {args.kind}'s contract), then bazel test //...")
 
 
 if __name__ == "__main__":

@@ -1,50 +1,120 @@
 #!/bin/bash
-# The scaffold writes exactly the checked-in examples (which build and pass
-# their tests in //...), and registers a new plugin where the build and the
-# README need it.
+# The scaffold, for every kind, writes exactly the checked-in examples (which
+# build and pass their own tests in //...), whose plugins `train
+# --list_plugins` shows once linked, and registers a new plugin where the
+# build and the README need it.
 set -euo pipefail
 runfiles="${TEST_SRCDIR}/siamese"
 gen="$runfiles/tools/new_plugin/new_plugin.py"
+train="$runfiles/tools/new_plugin/train_with_scaffold_examples"
 ws="$TEST_TMPDIR/ws"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# kind, the extension number of its example (plugins/testing/scaffold/), the
+# section of an experiment that selects it, and its first extension number.
+kinds=(
+  "loss 900101 loss 1201"
+  "miner 900102 miner 1101"
+  "sampler 900103 sampler 1401"
+  "encoder 900104 encoder 1001"
+  "dataset 900105 dataset 1301"
+  "optimizer 900106 optimizer 1501"
+  "schedule 900107 schedule 1601"
+)
+declare -A config=([loss]=LossConfig [miner]=MinerConfig [sampler]=SamplerConfig
+                   [encoder]=EncoderConfig [dataset]=DatasetConfig
+                   [optimizer]=OptimizerConfig [schedule]=ScheduleConfig)
+declare -A folder=([loss]=losses [miner]=miners [sampler]=samplers [encoder]=encoders
+                   [dataset]=datasets [optimizer]=optimizers [schedule]=schedules)
+
 # 1. The generated code is the checked-in examples'.
-for kind in loss miner; do
-  number=$([[ $kind == loss ]] && echo 900101 || echo 900102)
+for entry in "${kinds[@]}"; do
+  read -r kind number section first <<< "$entry"
+  name=scaffold_${kind}_example
   rm -rf "$ws" && mkdir -p "$ws/plugins"
-  python3 "$gen" --kind=$kind --name=scaffold_${kind}_example --workspace="$ws" \
+  python3 "$gen" --kind=$kind --name=$name --workspace="$ws" \
     --folder=testing/scaffold --extension=$number --no_register > /dev/null
-  for f in BUILD scaffold_${kind}_example.proto scaffold_${kind}_example_${kind}.cc \
-           scaffold_${kind}_example_${kind}_test.cc; do
-    diff -u "$runfiles/plugins/testing/scaffold/scaffold_${kind}_example/$f" \
-      "$ws/plugins/testing/scaffold/scaffold_${kind}_example/$f" ||
-      fail "$kind: $f differs from the checked-in example (regenerate it with --folder=testing/scaffold --extension=$number --no_register)"
+  for f in BUILD $name.proto ${name}_$kind.cc ${name}_${kind}_test.cc; do
+    diff -u "$runfiles/plugins/testing/scaffold/$name/$f" "$ws/plugins/testing/scaffold/$name/$f" ||
+      fail "$kind: $f differs from the checked-in example (regenerate it with" \
+           "--kind=$kind --name=$name --folder=testing/scaffold --extension=$number --no_register)"
   done
 done
 
-# 2. A registered plugin: its folder, the next free extension number, its
-# line in all_plugins (sorted), its README row and an example config.
-rm -rf "$ws" && mkdir -p "$ws/plugins/losses/taken"
-cp "$runfiles/plugins/BUILD" "$ws/plugins/BUILD"
-cp "$runfiles/README.md" "$ws/README.md"
-printf 'extend LossConfig {\n  optional X taken = 1201;\n}\n' > "$ws/plugins/losses/taken/taken.proto"
-python3 "$gen" --kind=loss --name=my_loss --workspace="$ws" > "$TEST_TMPDIR/out.txt"
-grep -q "optional MyLossLossParams my_loss = 1202;" "$ws/plugins/losses/my_loss/my_loss.proto" ||
-  fail "the extension number is not the next free one (1202)"
-grep -q '"//plugins/losses/my_loss",' "$ws/plugins/BUILD" || fail "not added to all_plugins"
-python3 - "$ws/plugins/BUILD" <<'PY' || fail "all_plugins is no longer sorted"
+# 2. Linked into train (as all_plugins links a registered plugin), every
+# example shows in --list_plugins with its summary and its documented
+# parameters (the proto's comments, registered by siamese_plugin).
+"$train" --list_plugins > "$TEST_TMPDIR/list.txt" || fail "train --list_plugins failed"
+grep -q '^loss "triplet": ' "$TEST_TMPDIR/list.txt" || fail "the built-in plugins are not listed"
+for entry in "${kinds[@]}"; do
+  read -r kind number section first <<< "$entry"
+  name=scaffold_${kind}_example
+  grep -q "^$kind \"$name\": one line on " "$TEST_TMPDIR/list.txt" ||
+    fail "$kind \"$name\" is not in train --list_plugins"
+  grep -q "^    parameters: \[siamese.$name\] { ... }" "$TEST_TMPDIR/list.txt" ||
+    fail "$kind \"$name\": no parameters line in train --list_plugins"
+done
+# One parameter with its default and the comment above it in the proto.
+grep -A1 '^      hidden_units (int32) = 32$' "$TEST_TMPDIR/list.txt" |
+  grep -q 'Width of the hidden layer' || fail "the encoder's parameter is listed without its doc"
+
+# 3. A registered plugin of every kind: its folder, the next free extension
+# number, its line in all_plugins (sorted), its README row and an example
+# config that selects it.
+for entry in "${kinds[@]}"; do
+  read -r kind number section first <<< "$entry"
+  rm -rf "$ws" && mkdir -p "$ws/plugins/${folder[$kind]}/taken"
+  cp "$runfiles/plugins/BUILD" "$ws/plugins/BUILD"
+  cp "$runfiles/README.md" "$ws/README.md"
+  printf 'extend %s {\n  optional X taken = %s;\n}\n' "${config[$kind]}" "$first" \
+    > "$ws/plugins/${folder[$kind]}/taken/taken.proto"
+  name=my_$kind
+  python3 "$gen" --kind=$kind --name=$name --workspace="$ws" > "$TEST_TMPDIR/out.txt"
+  dir="$ws/plugins/${folder[$kind]}/$name"
+  for f in BUILD $name.proto ${name}_$kind.cc ${name}_${kind}_test.cc; do
+    [[ -f "$dir/$f" ]] || fail "$kind: no $f"
+  done
+  grep -q "optional \w* $name = $((first + 1));" "$dir/$name.proto" ||
+    fail "$kind: the extension number is not the next free one ($((first + 1)))"
+  grep -q "\"//plugins/${folder[$kind]}/$name\"," "$ws/plugins/BUILD" ||
+    fail "$kind: not added to all_plugins"
+  python3 - "$ws/plugins/BUILD" <<'PY' || fail "$kind: all_plugins is no longer sorted"
 import re, sys
 m = re.search(r'name = "all_plugins",\s*deps = \[\n(.*?)\n\s*\],', open(sys.argv[1]).read(), re.S)
 entries = [l.strip() for l in m.group(1).split("\n") if l.strip()]
 sys.exit(0 if entries == sorted(entries) else 1)
 PY
-grep -q '^| `my_loss` |' "$ws/README.md" || fail "no README row"
-[[ -f "$ws/experiments/configs/my_loss_example.pbtxt" ]] || fail "no example config"
-grep -q 'loss { name: "my_loss" }' "$ws/experiments/configs/my_loss_example.pbtxt" ||
-  fail "the example config does not use the loss"
+  # The row is in the Plugins section, after the kind's other rows.
+  python3 - "$ws/README.md" "$name" "$kind" <<'PY' || fail "$kind: no README row in its table"
+import sys
+path, name, kind = sys.argv[1:]
+text = open(path).read()
+section = text[text.index("\n## Plugins\n"):]
+section = section[:section.index("\n## ", 1)]
+lines = section.split("\n")
+row = next(i for i, l in enumerate(lines) if l.startswith(f"| `{name}` |"))
+cells = lambda l: [c.strip() for c in l.split("|")]
+if kind not in ("loss", "miner"):
+    assert cells(lines[row])[2] == kind
+    assert cells(lines[row - 1])[2] == kind, "not after the kind's other rows"
+PY
+  example="$ws/experiments/configs/${name}_example.pbtxt"
+  [[ -f "$example" ]] || fail "$kind: no example config"
+  python3 - "$example" "$section" "$name" <<'PY' || fail "$kind: the example config lacks it"
+import re, sys
+path, section, name = sys.argv[1:]
+sys.exit(0 if re.search(r"\b%s\s*\{\s*name:\s*\"%s\"" % (section, name), open(path).read()) else 1)
+PY
+done
 
-# 3. Mistakes are refused with a message.
-if python3 "$gen" --kind=loss --name=my_loss --workspace="$ws" 2> "$TEST_TMPDIR/err.txt"; then
+# 4. Mistakes are refused with a message.
+if python3 "$gen" --kind=loss --name=my_schedule --workspace="$ws" 2> "$TEST_TMPDIR/err.txt"; then
+  fail "an extension name of another kind was taken twice"
+fi
+grep -q "ScheduleConfig is called my_schedule already" "$TEST_TMPDIR/err.txt" ||
+  fail "no message for a taken extension name"
+if python3 "$gen" --kind=schedule --name=my_schedule --workspace="$ws" \
+    2> "$TEST_TMPDIR/err.txt"; then
   fail "an existing plugin was overwritten"
 fi
 grep -q "exists already" "$TEST_TMPDIR/err.txt" || fail "no message for an existing folder"
