@@ -88,25 +88,28 @@ class BatchEasyHardMiner : public Miner {
                                                             : TupleKind::kTriplets;
   }
 
+  // Against a cross-batch memory too (framework/core/references.h).
+  bool accepts_references() const override { return true; }
+
   Tuples Mine(const MinerInput& in) override {
-    const std::vector<int64_t>& labels = *in.labels;
-    const int64_t n = static_cast<int64_t>(labels.size());
+    const Comparisons c = in.comparisons();
+    const int64_t n = c.rows(), m = c.columns();
     const float* d = in.distances->data();
     constexpr float kInf = std::numeric_limits<float>::infinity();
     // One chosen partner per anchor and side, -1 where none is left; the
     // side whose strategy is semi-hard is chosen after the other.
     std::vector<int64_t> pos(n, -1), neg(n, -1);
     for (int64_t a = 0; a < n; ++a) {
-      const float* row = d + a * n;
+      const float* row = d + a * m;
       if (pos_ == Strategy::kSemiHard) {
-        neg[a] = Choose(row, labels, a, /*positive=*/false, neg_, -kInf);
-        if (neg[a] >= 0) pos[a] = Choose(row, labels, a, /*positive=*/true, pos_, row[neg[a]]);
+        neg[a] = Choose(row, c, a, /*positive=*/false, neg_, -kInf);
+        if (neg[a] >= 0) pos[a] = Choose(row, c, a, /*positive=*/true, pos_, row[neg[a]]);
       } else if (neg_ == Strategy::kSemiHard) {
-        pos[a] = Choose(row, labels, a, /*positive=*/true, pos_, kInf);
-        if (pos[a] >= 0) neg[a] = Choose(row, labels, a, /*positive=*/false, neg_, row[pos[a]]);
+        pos[a] = Choose(row, c, a, /*positive=*/true, pos_, kInf);
+        if (pos[a] >= 0) neg[a] = Choose(row, c, a, /*positive=*/false, neg_, row[pos[a]]);
       } else {
-        if (pos_ != Strategy::kAll) pos[a] = Choose(row, labels, a, /*positive=*/true, pos_, 0);
-        if (neg_ != Strategy::kAll) neg[a] = Choose(row, labels, a, /*positive=*/false, neg_, 0);
+        if (pos_ != Strategy::kAll) pos[a] = Choose(row, c, a, /*positive=*/true, pos_, 0);
+        if (neg_ != Strategy::kAll) neg[a] = Choose(row, c, a, /*positive=*/false, neg_, 0);
       }
     }
     if (output() == TupleKind::kTriplets) {
@@ -129,8 +132,8 @@ class BatchEasyHardMiner : public Miner {
           out_b->push_back(chosen[i]);
           continue;
         }
-        for (int64_t j = i + 1; j < n; ++j) {
-          if ((labels[i] == labels[j]) != positive) continue;
+        for (int64_t j = c.directed() ? 0 : i + 1; j < m; ++j) {
+          if (!c.comparable(i, j) || c.same_class(i, j) != positive) continue;
           out_a->push_back(i);
           out_b->push_back(j);
         }
@@ -149,15 +152,14 @@ class BatchEasyHardMiner : public Miner {
   // the right side of `other`, the distance chosen on the other side
   // (positives nearer, negatives farther); ignored otherwise. Ties keep the
   // lowest index (torch.min / torch.max). -1 if no candidate is left.
-  int64_t Choose(const float* row, const std::vector<int64_t>& labels, int64_t a, bool positive,
+  int64_t Choose(const float* row, const Comparisons& c, int64_t a, bool positive,
                  Strategy strategy, float other) const {
     const Range& range = positive ? pos_range_ : neg_range_;
     const bool closest = positive ? strategy == Strategy::kEasy : strategy != Strategy::kEasy;
     const bool semihard = strategy == Strategy::kSemiHard;
-    const int64_t n = static_cast<int64_t>(labels.size());
     int64_t best = -1;
-    for (int64_t j = 0; j < n; ++j) {
-      if (j == a || (labels[j] == labels[a]) != positive) continue;
+    for (int64_t j = 0; j < c.columns(); ++j) {
+      if (!c.comparable(a, j) || c.same_class(a, j) != positive) continue;
       const float dj = row[j];
       if (!range.Contains(dj)) continue;
       if (semihard && (positive ? !(dj < other) : !(dj > other))) continue;
