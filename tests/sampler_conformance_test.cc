@@ -1,6 +1,7 @@
 // Conformance of every registered sampler: EpochBatches is a pure function
-// of (labels, batch size, seed, epoch), batches are non-empty and index the
-// labels given to Init, and pairs a sampler hands over are valid.
+// of (labels and super-classes, batch size, seed, epoch), every epoch has as
+// many batches, batches are non-empty and index the labels given to Init,
+// and pairs a sampler hands over are valid.
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,10 +17,14 @@ namespace {
 using conformance::CreateForSuite;
 using conformance::Overrides;
 
-// Samplers whose defaults cannot work on 6 classes x 12 examples with batch
-// size 12, with the config used instead (none today).
+// Samplers whose defaults cannot work on 6 classes x 12 examples (3
+// super-classes of 2 classes) with batch size 12, with the config used
+// instead.
 const Overrides& SamplerOverrides() {
-  static const auto* table = new Overrides{};
+  static const auto* table = new Overrides{
+      // 2 super-classes x (6 = 2 classes x 3); the default 4 does not divide 6.
+      {"hierarchical", R"(name: "hierarchical" [siamese.hierarchical] { samples_per_class: 3 })"},
+  };
   return *table;
 }
 const char kTable[] = "SamplerOverrides() in tests/sampler_conformance_test.cc";
@@ -28,19 +33,27 @@ constexpr int64_t kBatchSize = 12;
 constexpr uint64_t kSeed = 3;
 
 // 6 classes x 12 examples, interleaved (label i % 6) so that index order is
-// not class order.
+// not class order; class c in super-class c / 2 (for samplers that use them).
 std::vector<int64_t> Labels() {
   std::vector<int64_t> labels;
   for (int i = 0; i < 72; ++i) labels.push_back(i % 6);
   return labels;
+}
+SamplerInput Input() {
+  SamplerInput in;
+  in.labels = Labels();
+  for (int64_t label : in.labels) in.super_labels.push_back(label / 2);
+  in.dataset = "conformance";
+  return in;
 }
 
 std::unique_ptr<Sampler> MakeInitialized(const std::string& name) {
   auto s = CreateForSuite<Sampler>(name, SamplerOverrides(), kTable, PluginContext());
   EXPECT_TRUE(s.ok()) << s.status().message();
   if (!s.ok()) return nullptr;
-  absl::Status init = (*s)->Init(Labels(), kBatchSize, kSeed);
-  EXPECT_TRUE(init.ok()) << "sampler \"" << name << "\": Init(6 classes x 12, batch " << kBatchSize
+  absl::Status init = (*s)->Init(Input(), kBatchSize, kSeed);
+  EXPECT_TRUE(init.ok()) << "sampler \"" << name
+                         << "\": Init(6 classes x 12 in 3 super-classes, batch " << kBatchSize
                          << ") failed: " << init.message()
                          << "; if its defaults cannot work here, add an entry to " << kTable;
   return init.ok() ? std::move(*s) : nullptr;
@@ -90,6 +103,8 @@ TEST_P(SamplerConformanceTest, BatchesAreNonEmptyAndIndicesInRange) {
   for (int64_t epoch : {0, 1, 7}) {
     const std::vector<Batch> batches = s->EpochBatches(epoch);
     ASSERT_FALSE(batches.empty()) << "epoch " << epoch << " has no batch";
+    EXPECT_EQ(batches.size(), s->EpochBatches(0).size())
+        << "epoch " << epoch << " has another number of batches than epoch 0";
     for (size_t b = 0; b < batches.size(); ++b) {
       const Batch& batch = batches[b];
       const std::string where = absl::StrCat("epoch ", epoch, " batch ", b);

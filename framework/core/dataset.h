@@ -28,6 +28,15 @@ class Dataset {
   // One label per example, in [0, class_names().size()).
   virtual const std::vector<int64_t>& labels() const = 0;
   virtual std::vector<std::string> class_names() const = 0;
+  // Super-classes: a coarser labeling that groups the classes (e.g. the
+  // script of a letter), for samplers that draw hard negatives from within
+  // a group (plugins/samplers/hierarchical). super_classes()[c] is the
+  // super-class of class c, in [0, super_class_names().size()), for every
+  // class of class_names(); both empty (the default) when the dataset has
+  // none. The framework checks the sizes and ranges when it opens the data
+  // and gives each split's examples their super-class (Split::super_labels).
+  virtual std::vector<int64_t> super_classes() const { return {}; }
+  virtual std::vector<std::string> super_class_names() const { return {}; }
   // Writes example i (NumElements(example_shape()) floats) to dst.
   // REQUIRES: 0 <= i < size().
   virtual void CopyExample(int64_t i, float* dst) const = 0;

@@ -193,8 +193,11 @@ absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFil
   auto sampler = Registry<Sampler>::Create(cfg.sampler(), context);
   if (!sampler.ok()) return file.Locate("sampler", sampler.status());
   c->sampler = std::move(*sampler);
-  if (absl::Status s =
-          c->sampler->Init(c->data.train.labels, cfg.training().batch_size(), cfg.seed());
+  SamplerInput sampler_input;
+  sampler_input.labels = c->data.train.labels;
+  sampler_input.super_labels = c->data.train.super_labels;
+  sampler_input.dataset = cfg.data().dataset().name();
+  if (absl::Status s = c->sampler->Init(sampler_input, cfg.training().batch_size(), cfg.seed());
       !s.ok()) {
     return file.Locate("sampler", s);
   }

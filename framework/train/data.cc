@@ -87,6 +87,30 @@ absl::StatusOr<std::set<int64_t>> ValidationClasses(const ExperimentFile& file,
   return out;
 }
 
+// A split's super-classes: empty, or one per class, each in
+// [0, super_class_names().size()).
+absl::Status CheckSuperClasses(const ExperimentFile& file, const Dataset& d,
+                               const std::string& split) {
+  const std::vector<int64_t> super = d.super_classes();
+  const int64_t names = static_cast<int64_t>(d.super_class_names().size());
+  if (super.empty() && names == 0) return absl::OkStatus();
+  const std::string what = absl::StrCat(
+      "data.dataset: dataset \"", file.config().data().dataset().name(), "\" (", split, " split) ");
+  if (super.size() != d.class_names().size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.Where({"data", "dataset"}), what, "gives ", super.size(), " super-classes for ",
+        d.class_names().size(), " classes; Dataset::super_classes() must give one per class"));
+  }
+  for (size_t c = 0; c < super.size(); ++c) {
+    if (super[c] < 0 || super[c] >= names) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file.Where({"data", "dataset"}), what, "gives class ", c, " super-class ",
+                       super[c], ", not in [0, ", names, ") (its super_class_names())"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
@@ -114,6 +138,22 @@ absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
   const std::vector<std::string> test_names = (*test_set)->class_names();
   for (size_t c = data.class_names.size(); c < test_names.size(); ++c) {
     data.class_names.push_back(test_names[c]);
+  }
+  for (const auto& [d, split] :
+       {std::make_pair(&*train_set, "train"), std::make_pair(&*test_set, "test")}) {
+    if (absl::Status s = CheckSuperClasses(file, **d, split); !s.ok()) return s;
+  }
+  data.super_classes = (*train_set)->super_classes();
+  if (!data.super_classes.empty()) {
+    data.super_class_names = (*train_set)->super_class_names();
+    const std::vector<int64_t> test_super = (*test_set)->super_classes();
+    for (size_t c = data.super_classes.size(); c < test_super.size(); ++c) {
+      data.super_classes.push_back(test_super[c]);
+    }
+    const std::vector<std::string> test_super_names = (*test_set)->super_class_names();
+    for (size_t g = data.super_class_names.size(); g < test_super_names.size(); ++g) {
+      data.super_class_names.push_back(test_super_names[g]);
+    }
   }
   data.source_files = (*train_set)->source_files();
   for (const std::string& f : (*test_set)->source_files()) {
@@ -158,12 +198,21 @@ absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
   // Dataset order within each split, independent of the shuffle.
   std::sort(train_idx.begin(), train_idx.end());
   std::sort(val_idx.begin(), val_idx.end());
-  auto fill = [](Split* s, const std::string& name, std::shared_ptr<const Dataset> d,
-                 std::vector<int64_t> idx) {
+  const std::vector<int64_t>& super = data.super_classes;
+  auto fill = [&super](Split* s, const std::string& name, std::shared_ptr<const Dataset> d,
+                       std::vector<int64_t> idx) {
     s->name = name;
     s->dataset = std::move(d);
     s->indices = std::move(idx);
     for (int64_t i : s->indices) s->labels.push_back(s->dataset->labels()[i]);
+    // Super-classes when every label has one (a test split whose classes
+    // the train split's list does not cover may have none).
+    const bool covered = std::all_of(s->labels.begin(), s->labels.end(), [&](int64_t l) {
+      return l >= 0 && l < static_cast<int64_t>(super.size());
+    });
+    if (!super.empty() && covered) {
+      for (int64_t l : s->labels) s->super_labels.push_back(super[l]);
+    }
   };
   fill(&data.train, "train", *train_set, train_idx);
   fill(&data.validation, "validation", *train_set, val_idx);

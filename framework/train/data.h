@@ -15,6 +15,10 @@
 // Class names: the "train" split's, followed by the "test" split's names past
 // that count (open-set datasets whose test split has classes that training
 // never saw give them the ids after the training ones).
+// Super-classes (Dataset::super_classes(), when the dataset has them): the
+// "train" split's list, followed by the "test" split's entries past that
+// count, as for class names; each split's examples get theirs in
+// Split::super_labels.
 // Dataset state (Dataset::State(), e.g. a vocabulary): derived by the "train"
 // split, handed to the "test" split, stored in checkpoints.
 #ifndef SIAMESE_FRAMEWORK_TRAIN_DATA_H_
@@ -36,6 +40,9 @@ struct Split {
   std::shared_ptr<const Dataset> dataset;
   std::vector<int64_t> indices;  // into dataset
   std::vector<int64_t> labels;   // dataset labels of `indices`
+  // The super-class of each of `labels` (ExperimentData::super_classes), or
+  // empty when the dataset has no super-classes.
+  std::vector<int64_t> super_labels;
   int64_t size() const { return static_cast<int64_t>(indices.size()); }
 };
 
@@ -49,6 +56,10 @@ struct ExperimentData {
   Normalization normalization;
   Shape example_shape;
   std::vector<std::string> class_names;
+  // Per class id, its super-class (an index into super_class_names); both
+  // empty when the dataset has none.
+  std::vector<int64_t> super_classes;
+  std::vector<std::string> super_class_names;
   std::vector<std::string> source_files;
   // The "train" split's Dataset::State(), or the state given to
   // LoadExperimentData; "" if the dataset derives none.
@@ -60,7 +71,8 @@ struct ExperimentData {
 // "test" split with `dataset_state` if non-empty, else with the "train"
 // split's State(). Pass a checkpoint's state to re-open the data exactly as
 // training saw it. Errors (missing or truncated files, unknown classes, empty
-// splits) name the file or field.
+// splits, super-classes that are not one per class or out of range) name the
+// file or field.
 absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
                                                   const std::string& dataset_state = "");
 

@@ -126,10 +126,17 @@ absl::StatusOr<std::unique_ptr<GlyphsDataset>> GlyphsDataset::Build(const Glyphs
         ChooseLetters(options, fonts, options.test_scripts, "test_scripts");
     if (!test_letters.ok()) return test_letters.status();
     d->num_train_classes_ = static_cast<int64_t>(train_letters->size());
+    // Super-classes: the scripts, train then test (each has a letter).
+    d->super_class_names_ = options.train_scripts;
+    d->super_class_names_.insert(d->super_class_names_.end(), options.test_scripts.begin(),
+                                 options.test_scripts.end());
     for (const auto* side : {&*train_letters, &*test_letters}) {
       for (const Letter& l : *side) {
         d->class_names_.push_back(
             absl::StrFormat("%s U+%04X", l.script, static_cast<uint32_t>(l.code_point)));
+        d->super_classes_.push_back(
+            std::find(d->super_class_names_.begin(), d->super_class_names_.end(), l.script) -
+            d->super_class_names_.begin());
       }
     }
     const int64_t first = train ? 0 : d->num_train_classes_;

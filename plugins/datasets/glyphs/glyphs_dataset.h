@@ -65,6 +65,11 @@ class GlyphsDataset : public Dataset {
   std::vector<std::string> class_names() const override { return class_names_; }
   void CopyExample(int64_t i, float* dst) const override;
   std::vector<std::string> source_files() const override { return files_; }
+  // Character labeling: a letter's super-class is its script, numbered as
+  // the train scripts, then the test scripts, are listed; the font labeling
+  // has none (empty).
+  std::vector<int64_t> super_classes() const override { return super_classes_; }
+  std::vector<std::string> super_class_names() const override { return super_class_names_; }
 
   // Classes [0, num_train_classes()) are the "train" split's.
   int64_t num_train_classes() const { return num_train_classes_; }
@@ -84,6 +89,8 @@ class GlyphsDataset : public Dataset {
   std::vector<uint8_t> pixels_;  // [size(), height_, width_]
   std::vector<int64_t> labels_;
   std::vector<std::string> class_names_;
+  std::vector<int64_t> super_classes_;
+  std::vector<std::string> super_class_names_;
   std::vector<std::string> files_;
   std::vector<int32_t> example_faces_;
   std::vector<std::u32string> example_texts_;

@@ -116,6 +116,33 @@ TEST(GlyphsDatasetTest, DefaultFontSplitsAreLargeAndSplitByFamily) {
   for (const std::u32string& text : AsGlyphs(*train).example_texts()) EXPECT_EQ(text.size(), 2u);
 }
 
+TEST(GlyphsDatasetTest, CharacterSuperClassesAreTheScripts) {
+  const std::string p =
+      "train_scripts: \"greek\" train_scripts: \"hebrew\" test_scripts: \"armenian\" ";
+  auto train = Make(p, "train");
+  ASSERT_TRUE(train.ok()) << train.status();
+  auto test = Make(p, "test");
+  ASSERT_TRUE(test.ok()) << test.status();
+  const std::vector<std::string> scripts = {"greek", "hebrew", "armenian"};
+  for (const auto* d : {&*train, &*test}) {
+    EXPECT_EQ((*d)->super_class_names(), scripts);
+    const std::vector<int64_t> super = (*d)->super_classes();
+    const std::vector<std::string> names = (*d)->class_names();
+    ASSERT_EQ(super.size(), names.size());
+    for (size_t c = 0; c < names.size(); ++c) {
+      // "<script> U+XXXX": the class's script is its super-class.
+      EXPECT_EQ(scripts[super[c]], names[c].substr(0, names[c].find(' '))) << names[c];
+    }
+    EXPECT_TRUE(std::is_sorted(super.begin(), super.end()));
+    EXPECT_EQ(std::set<int64_t>(super.begin(), super.end()), (std::set<int64_t>{0, 1, 2}));
+  }
+  // The font labeling has none.
+  auto fonts = Make("labeling: \"font\" examples_per_font: 1", "train");
+  ASSERT_TRUE(fonts.ok()) << fonts.status();
+  EXPECT_TRUE((*fonts)->super_classes().empty());
+  EXPECT_TRUE((*fonts)->super_class_names().empty());
+}
+
 TEST(GlyphsDatasetTest, DeterministicPerSeedAndOffset) {
   const std::string p = "train_scripts: \"greek\" test_scripts: \"armenian\" ";
   const auto a = AllValues(**Make(p, "test", 3));
