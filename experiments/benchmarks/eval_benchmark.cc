@@ -58,6 +58,10 @@ BENCHMARK_CAPTURE(BM_Retrieval, squared_euclidean, "squared_euclidean")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Retrieval, cosine, "cosine")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Retrieval, dot_product, "dot_product")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Retrieval, snr, "snr")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace siamese

@@ -1,4 +1,5 @@
-// Miner "all": every valid triplet, or every pair, of the batch.
+// Miner "all": every valid triplet, or every pair, of the batch (each
+// pair once, or in both orders under an asymmetric distance).
 #include "absl/strings/str_cat.h"
 #include "framework/core/miner.h"
 #include "framework/core/registry.h"
@@ -25,9 +26,13 @@ class AllMiner : public Miner {
     const std::vector<int64_t>& labels = *in.labels;
     const int64_t n = static_cast<int64_t>(labels.size());
     if (kind_ == TupleKind::kPairs) {
+      // Each unordered pair once (i < j); under an asymmetric distance (snr)
+      // both orders, since d(i, j) and d(j, i) differ.
+      const bool both_orders = !in.distance.symmetric();
       Pairs t;
       for (int64_t i = 0; i < n; ++i) {
-        for (int64_t j = i + 1; j < n; ++j) {
+        for (int64_t j = both_orders ? 0 : i + 1; j < n; ++j) {
+          if (j == i) continue;
           auto& a = labels[i] == labels[j] ? t.pos_a : t.neg_a;
           auto& b = labels[i] == labels[j] ? t.pos_b : t.neg_b;
           a.push_back(i);
