@@ -19,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "experiments/cli.h"
 #include "framework/core/dataset.h"
+#include "framework/core/distance_function.h"
 #include "framework/core/encoder.h"
 #include "framework/core/experiment_file.h"
 #include "framework/core/loss.h"
@@ -54,6 +55,7 @@ int Main(int argc, char** argv) {
     List<Dataset>();
     List<Sampler>();
     List<Encoder>();
+    List<DistanceFunction>();
     List<Miner>();
     List<Loss>();
     List<Optimizer>();

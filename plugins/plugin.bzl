@@ -55,6 +55,9 @@ def siamese_plugin(name, proto, srcs, hdrs = [], deps = [], test_srcs = [], test
         alwayslink = 1,
         visibility = ["//visibility:public"],
     )
+    # Losses and miners receive a Distance (Distance::Euclidean() by
+    # default): their tests link the distance plugins.
+    distances = [] if native.package_name().startswith("plugins/distances") else ["//plugins/distances"]
     if test_srcs:
         native.cc_test(
             name = name + "_test",
@@ -65,5 +68,5 @@ def siamese_plugin(name, proto, srcs, hdrs = [], deps = [], test_srcs = [], test
                 "//framework/autograd:gradient_check",
                 "//framework/proto:experiment_cc_proto",
                 "@system//:gtest_main",
-            ] + PLUGIN_DEPS + test_deps,
+            ] + PLUGIN_DEPS + distances + test_deps,
         )

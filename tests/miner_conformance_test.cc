@@ -147,6 +147,15 @@ bool SameTuples(const Tuples& x, const Tuples& y) {
   return a.anchors == b.anchors && a.positives == b.positives && a.negatives == b.negatives;
 }
 
+// Every registered distance.
+std::vector<Distance> AllDistances() {
+  std::vector<Distance> out;
+  for (const std::string& name : Registry<DistanceFunction>::Names()) {
+    out.push_back(*Distance::FromName(name));
+  }
+  return out;
+}
+
 // Step `step` of a batch of random embeddings (seeded by the step) under `d`.
 struct MinerBatch {
   Tensor embeddings, distances;
@@ -171,7 +180,7 @@ TEST_P(MinerConformanceTest, TuplesAreValidUnderEveryDistance) {
   auto miner = Make(GetParam(), 1);
   ASSERT_TRUE(miner.ok()) << miner.status().message();
   int64_t mined = 0;
-  for (Distance d : {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
+  for (const Distance& d : AllDistances()) {
     for (int64_t step : {0, 1, 17}) {
       auto batch = Batch(d, step);
       const std::vector<float> before = batch->distances.ToVector();
@@ -192,7 +201,7 @@ TEST_P(MinerConformanceTest, TuplesAreValidUnderEveryDistance) {
 // step exactly as the first one does. Holds for miners with state across
 // steps (a memory) as for stateless ones.
 TEST_P(MinerConformanceTest, SameStepsAndStateGiveSameTuples) {
-  for (Distance d : {Distance::Euclidean(), Distance::SquaredEuclidean(), Distance::Cosine()}) {
+  for (const Distance& d : AllDistances()) {
     auto a = Make(GetParam(), 1);
     auto b = Make(GetParam(), 1);
     auto resumed = Make(GetParam(), 1);

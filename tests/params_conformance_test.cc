@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "framework/core/dataset.h"
+#include "framework/core/distance_function.h"
 #include "framework/core/encoder.h"
 #include "framework/core/loss.h"
 #include "framework/core/miner.h"
@@ -55,6 +56,7 @@ void AddPlugins(std::vector<Plugin>* out) {
 std::vector<Plugin> AllPlugins() {
   std::vector<Plugin> out;
   AddPlugins<Encoder>(&out);
+  AddPlugins<DistanceFunction>(&out);
   AddPlugins<Loss>(&out);
   AddPlugins<Miner>(&out);
   AddPlugins<Sampler>(&out);
@@ -338,7 +340,7 @@ TEST(ParamsConformanceSuiteTest, ReadmeNamesThePluginsThatAcceptAMemory) {
 }
 
 TEST(ParamsConformanceSuiteTest, EveryKindHasPlugins) {
-  for (const char* kind : {"encoder", "loss", "miner", "sampler", "dataset"}) {
+  for (const char* kind : {"encoder", "distance", "loss", "miner", "sampler", "dataset"}) {
     const std::vector<Plugin> all = AllPlugins();
     EXPECT_TRUE(std::any_of(all.begin(), all.end(),
                             [kind](const Plugin& p) { return p.info.kind == kind; }))

@@ -2,7 +2,7 @@
 // tests/pml/references.json (made by tools/pml_reference/make_references.py
 // with PML's own code) is recomputed with our plugin and compared: losses
 // by value and by gradient, within 1e-5 relative; miners by the exact set of
-// tuples they mine.
+// tuples they mine; distances by matrix, paired values and gradient.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -11,10 +11,13 @@
 #include <vector>
 
 #include "framework/core/distance.h"
+#include "framework/core/distance_function.h"
 #include "framework/core/loss.h"
 #include "framework/core/miner.h"
 #include "framework/core/registry.h"
 #include "framework/io/atomic_file.h"
+#include "framework/ops/elementwise.h"
+#include "framework/ops/reduce.h"
 #include "framework/records/records.h"
 #include "framework/train/cross_batch_memory.h"
 #include "google/protobuf/text_format.h"
@@ -60,9 +63,10 @@ bool Near(double got, double want) {
   return std::fabs(got - want) <= 1e-5 * std::max(1.0, std::fabs(want));
 }
 
-// Every valid tuple of the batch, as PML uses without a miner.
+// Every valid tuple of the batch, as PML uses without a miner (pairs in
+// both orders under an asymmetric distance).
 Tuples AllTuples(TupleKind kind, const Tensor& e, const Tensor& d,
-                 const std::vector<int64_t>& labels) {
+                 const std::vector<int64_t>& labels, const Distance& distance) {
   auto all =
       Make<Miner>(kind == TupleKind::kPairs ? R"(name: "all" [siamese.all] { output: "pairs" })"
                                             : R"(name: "all")");
@@ -70,7 +74,63 @@ Tuples AllTuples(TupleKind kind, const Tensor& e, const Tensor& d,
   in.embeddings = &e;
   in.distances = &d;
   in.labels = &labels;
+  in.distance = distance;
   return all->Mine(in);
+}
+
+// Our distance against PML's: the matrix of a batch against itself, the
+// paired distances of row i with row N - 1 - i, and the gradient of
+// sum(W * matrix); PML's similarities (is_inverted) against our
+// Similarity(d).
+TEST(PmlCrossCheckTest, DistancesMatchMatricesPairedAndGradients) {
+  const std::vector<PmlCase> cases = Cases("distance");
+  ASSERT_FALSE(cases.empty());
+  std::vector<std::string> covered;
+  for (const PmlCase& c : cases) {
+    SCOPED_TRACE(c.label());
+    auto distance = Distance::FromName(c.config());
+    ASSERT_TRUE(distance.ok()) << distance.status();
+    covered.push_back(c.config());
+    const Tensor e = Embeddings(c);
+    const int64_t n = e.dim(0);
+    auto as_pml = [&](const Variable& d) { return c.inverted() ? distance->Similarity(d) : d; };
+    Variable x(e, /*requires_grad=*/true);
+    const Variable m = as_pml(distance->Matrix(x, x));
+    const std::vector<float> got = m.value().ToVector();
+    ASSERT_EQ(got.size(), static_cast<size_t>(c.matrix_size()));
+    for (int i = 0; i < c.matrix_size(); ++i) {
+      EXPECT_TRUE(Near(got[i], c.matrix(i)))
+          << "(" << i / n << ", " << i % n << "): ours " << got[i] << ", PML " << c.matrix(i);
+    }
+    const Tensor w = Tensor::FromVector(
+        {n, n}, std::vector<float>(c.weights().begin(), c.weights().end()));
+    SumAll(Mul(m, Variable(w))).Backward();
+    const std::vector<float> grad = x.grad().ToVector();
+    ASSERT_EQ(grad.size(), static_cast<size_t>(c.gradient_size()));
+    for (int i = 0; i < c.gradient_size(); ++i) {
+      EXPECT_TRUE(Near(grad[i], c.gradient(i)))
+          << "d/de[" << i << "]: ours " << grad[i] << ", PML " << c.gradient(i);
+    }
+    std::vector<float> reversed(e.numel());
+    for (int64_t i = 0; i < n; ++i) {
+      std::copy(e.data() + (n - 1 - i) * c.dim(), e.data() + (n - i) * c.dim(),
+                reversed.begin() + i * c.dim());
+    }
+    const std::vector<float> paired =
+        as_pml(distance->Paired(Variable(e), Variable(Tensor::FromVector(e.shape(), reversed))))
+            .value()
+            .ToVector();
+    ASSERT_EQ(paired.size(), static_cast<size_t>(c.paired_size()));
+    for (int i = 0; i < c.paired_size(); ++i) {
+      EXPECT_TRUE(Near(paired[i], c.paired(i)))
+          << "paired " << i << ": ours " << paired[i] << ", PML " << c.paired(i);
+    }
+  }
+  // Every registered distance has a case.
+  for (const std::string& name : Registry<DistanceFunction>::Names()) {
+    EXPECT_NE(std::find(covered.begin(), covered.end(), name), covered.end())
+        << "no PML case for distance \"" << name << "\" (tools/pml_reference/make_references.py)";
+  }
 }
 
 TEST(PmlCrossCheckTest, LossesMatchValuesAndGradients) {
@@ -102,7 +162,8 @@ TEST(PmlCrossCheckTest, LossesMatchValuesAndGradients) {
     const std::vector<int64_t> labels(c.labels().begin(), c.labels().end());
     Variable e(Embeddings(c), /*requires_grad=*/true);
     Variable d = distance->Matrix(e, e);
-    const Tuples tuples = AllTuples(loss->input(), e.value(), d.value().ToPlain(), labels);
+    const Tuples tuples =
+        AllTuples(loss->input(), e.value(), d.value().ToPlain(), labels, *distance);
     Variable value = loss->Compute({e, d, &labels, &tuples, *distance});
     EXPECT_TRUE(Near(value.value().item(), c.loss()))
         << "ours " << value.value().item() << ", PML " << c.loss();

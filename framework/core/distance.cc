@@ -1,55 +1,58 @@
 #include "framework/core/distance.h"
 
-#include <cfloat>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
 
-#include "absl/strings/str_cat.h"
-#include "framework/ops/activation.h"
-#include "framework/ops/distance.h"
-#include "framework/ops/elementwise.h"
-#include "framework/ops/reduce.h"
+#include "framework/core/registry.h"
 
 namespace siamese {
+namespace {
+
+// One instance per registered name (distances are stateless and take no
+// parameters), created on first use.
+absl::StatusOr<std::shared_ptr<const DistanceFunction>> Lookup(const std::string& name) {
+  static std::mutex* mu = new std::mutex;
+  static auto* cache = new std::map<std::string, std::shared_ptr<const DistanceFunction>>;
+  std::lock_guard<std::mutex> lock(*mu);
+  auto it = cache->find(name);
+  if (it != cache->end()) return it->second;
+  DistanceConfig config;
+  config.set_name(name);
+  auto created = Registry<DistanceFunction>::Create(config, PluginContext());
+  if (!created.ok()) return created.status();
+  std::shared_ptr<const DistanceFunction> f = std::move(*created);
+  cache->emplace(name, f);
+  return f;
+}
+
+}  // namespace
+
+Distance::Distance(std::string name) : name_(std::move(name)) {
+  // During static initialization the plugin may not be registered yet;
+  // function() then looks again.
+  auto f = Lookup(name_);
+  if (f.ok()) function_ = *f;
+}
 
 absl::StatusOr<Distance> Distance::FromName(const std::string& name) {
-  if (name == "euclidean") return Euclidean();
-  if (name == "squared_euclidean") return SquaredEuclidean();
-  if (name == "cosine") return Cosine();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "distance must be \"euclidean\", \"squared_euclidean\" or \"cosine\", got \"", name, "\""));
+  auto f = Lookup(name);
+  if (!f.ok()) return f.status();
+  return Distance(name, *f);
 }
 
-const char* Distance::name() const {
-  switch (kind_) {
-    case Kind::kEuclidean:
-      return "euclidean";
-    case Kind::kSquaredEuclidean:
-      return "squared_euclidean";
-    case Kind::kCosine:
-      return "cosine";
+const DistanceFunction& Distance::function() const {
+  if (function_ != nullptr) return *function_;
+  auto f = Lookup(name_);
+  if (!f.ok()) {
+    std::fprintf(stderr,
+                 "siamese: distance \"%s\" is not registered (%s); link //plugins/distances/%s "
+                 "or //plugins:all_plugins\n",
+                 name_.c_str(), std::string(f.status().message()).c_str(), name_.c_str());
+    std::abort();
   }
-  return "?";
-}
-
-Variable Distance::Matrix(const Variable& a, const Variable& b) const {
-  switch (kind_) {
-    case Kind::kEuclidean:
-      return PairwiseEuclidean(a, b);
-    case Kind::kSquaredEuclidean:
-      return PairwiseSquaredEuclidean(a, b);
-    case Kind::kCosine:
-      return PairwiseCosineDistance(a, b);
-  }
-  return Variable();
-}
-
-Variable Distance::Paired(const Variable& a, const Variable& b) const {
-  if (kind_ == Kind::kCosine) {
-    return RSubScalar(Sum(Mul(L2Normalize(a), L2Normalize(b)), {1}), 1.0f);
-  }
-  Variable sq = Sum(Square(Sub(a, b)), {1});
-  if (kind_ == Kind::kSquaredEuclidean) return sq;
-  // As PairwiseEuclidean: sqrt(max(sq, 1e-12)), finite gradient at 0.
-  return Sqrt(Clamp(sq, 1e-12f, FLT_MAX));
+  return **f;  // The cache keeps it alive.
 }
 
 }  // namespace siamese

@@ -102,6 +102,10 @@ const std::map<std::string, std::string>& FieldDocs() { return *MutableFieldDocs
 std::string DescribePlugin(const PluginInfo& info) {
   std::string out = absl::StrCat(info.kind, " \"", info.name, "\": ", info.summary, "\n");
   if (info.extension == nullptr) return out;
+  if (info.extension->message_type()->field_count() == 0) {
+    absl::StrAppend(&out, "    parameters: none ([", info.extension->full_name(), "] is empty)\n");
+    return out;
+  }
   absl::StrAppend(&out, "    parameters: [", info.extension->full_name(), "] { ... }\n");
   DescribeFields(info.extension->message_type(), 6, &FieldDocs(), &out);
   return out;

@@ -367,7 +367,7 @@ absl::StatusOr<ClusteringMetrics> EvaluateClustering(const Tensor& embeddings,
   std::vector<int64_t> sizes;
   Dense(labels, &sizes);
   Tensor points = embeddings.ToPlain();
-  if (distance.kind() == Distance::Kind::kCosine) {
+  if (distance.normalizes()) {
     const int64_t n = points.dim(0), d = points.dim(1);
     Tensor unit = Tensor::Empty({n, d});
     for (int64_t i = 0; i < n; ++i) {

@@ -98,11 +98,13 @@ struct ClusteringMetrics {
 };
 
 // k-means of `embeddings` [N, D] with k = the number of distinct `labels`
-// (default restarts and iterations, `seed`), scored against the labels. With
-// a cosine `distance` the rows are first scaled to unit length (norm clamped
-// below at 1e-12, as retrieval does), so the clusters follow the geometry
-// retrieval ranks by; otherwise the raw rows are clustered. InvalidArgument
-// as KMeans, or when labels.size() != N.
+// (default restarts and iterations, `seed`), scored against the labels.
+// k-means is Euclidean whatever the distance; with a distance that
+// normalizes() (cosine) the rows are first scaled to unit length (norm
+// clamped below at 1e-12, as retrieval does), so the clusters follow the
+// geometry retrieval ranks by; otherwise (euclidean, squared_euclidean,
+// dot_product, snr) the raw rows are clustered. InvalidArgument as KMeans,
+// or when labels.size() != N.
 absl::StatusOr<ClusteringMetrics> EvaluateClustering(const Tensor& embeddings,
                                                      const std::vector<int64_t>& labels,
                                                      const Distance& distance, uint64_t seed);

@@ -15,22 +15,6 @@ void SampleFront(std::vector<int64_t>* items, int64_t k, Rng* rng) {
   for (int64_t i = 0; i < k; ++i) std::swap((*items)[i], (*items)[i + rng->UniformInt(n - i)]);
 }
 
-double PointDistance(const double* a, const double* b, int64_t d, const Distance& distance) {
-  if (distance.kind() == Distance::Kind::kCosine) {
-    double dot = 0, na = 0, nb = 0;
-    for (int64_t k = 0; k < d; ++k) {
-      dot += a[k] * b[k];
-      na += a[k] * a[k];
-      nb += b[k] * b[k];
-    }
-    // Norms clamped at 1e-12, as the retrieval metrics do.
-    return 1.0 - dot / (std::max(std::sqrt(na), 1e-12) * std::max(std::sqrt(nb), 1e-12));
-  }
-  double ss = 0;
-  for (int64_t k = 0; k < d; ++k) ss += (a[k] - b[k]) * (a[k] - b[k]);
-  return distance.kind() == Distance::Kind::kEuclidean ? std::sqrt(ss) : ss;
-}
-
 }  // namespace
 
 absl::StatusOr<FewShotResult> EvaluateFewShot(const Tensor& embeddings,
@@ -67,6 +51,8 @@ absl::StatusOr<FewShotResult> EvaluateFewShot(const Tensor& embeddings,
         " classes with at least ", needed, " items; the split has ", eligible.size()));
   }
 
+  // d(query, support item or prototype): the query is the anchor.
+  const DistanceFunction& f = distance.function();
   Rng rng = Rng(config.seed).Fork(0x66657773686f74ULL);
   std::vector<int64_t> class_order(eligible.size());
   std::vector<double> accuracies;
@@ -95,9 +81,9 @@ absl::StatusOr<FewShotResult> EvaluateFewShot(const Tensor& embeddings,
         for (int c = 0; c < config.ways; ++c) {
           double d;
           if (config.shots == 1) {
-            d = PointDistance(&x[q * dim], &x[support[c][0] * dim], dim, distance);
+            d = f.Pair(&x[q * dim], &x[support[c][0] * dim], dim);
           } else {
-            d = PointDistance(&x[q * dim], &prototype[c * dim], dim, distance);
+            d = f.Pair(&x[q * dim], &prototype[c * dim], dim);
           }
           if (c == 0 || d < best_d) {
             best = c;

@@ -8,8 +8,10 @@
 // queries_per_class query items uniformly without replacement; each query is
 // assigned the class of the nearest support item (K = 1) or of the nearest
 // class mean of its support embeddings (K > 1; the prototype of Snell et
-// al. 2017), under `distance` computed in double precision; ties go to the
-// class chosen first. Episode accuracy = correct queries / queries.
+// al. 2017), under `distance` computed in double precision
+// (DistanceFunction::Pair, d(query, support or prototype): the query is the
+// anchor of an asymmetric distance); ties go to the class chosen first.
+// Episode accuracy = correct queries / queries.
 //
 // Reported: the mean episode accuracy and its 95% confidence interval,
 // mean +- 1.96 * sd / sqrt(episodes) (normal approximation; sd the sample

@@ -11,36 +11,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "framework/core/gemm_distance.h"
 
 namespace siamese {
 namespace {
-
-// The distance kernel: every (query, reference) dot product is accumulated
-// as acc = ((0 + q0 r0) + q1 r1) + ... in float, whichever vector lane, tile,
-// block or instruction set computes it (the library is built with
-// -ffp-contract=off, so no fused multiply-add changes the rounding), which
-// makes results independent of block_rows, threads and CPU. References are
-// stored in zero-padded strips of kStrip columns, dimension-major
-// ([D][kStrip]), processed in cache-sized chunks of about 128 KB.
-constexpr int kStrip = 16;
-constexpr int64_t kChunkFloats = 32768;
-
-// Embeddings ready for the kernel: plain rows (normalized for kCosine) and
-// their squared norms accumulated exactly as the kernel accumulates a dot.
-struct PreparedSet {
-  int64_t n = 0;
-  int64_t d = 0;
-  Tensor plain;
-  std::vector<float> normalized;  // Cosine only.
-  const float* rows = nullptr;
-  std::vector<float> sqnorm;
-};
-
-float KernelDot(const float* a, const float* b, int64_t d) {
-  float s = 0.0f;
-  for (int64_t k = 0; k < d; ++k) s += a[k] * b[k];
-  return s;
-}
 
 absl::Status CheckEmbeddings(const Tensor& t, const std::string& name) {
   if (!t.defined() || t.rank() != 2) {
@@ -54,7 +28,17 @@ absl::Status CheckEmbeddings(const Tensor& t, const std::string& name) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<PreparedSet> Prepare(const Tensor& t, const std::string& name, Distance kind) {
+// Embeddings ready for the distance's blocks: the plain rows (checked
+// finite) and what the distance prepared from them.
+struct PreparedSet {
+  int64_t n = 0;
+  int64_t d = 0;
+  Tensor plain;
+  std::unique_ptr<const PreparedRows> rows;
+};
+
+absl::StatusOr<PreparedSet> Prepare(const Tensor& t, const std::string& name,
+                                    const Distance& kind) {
   if (absl::Status s = CheckEmbeddings(t, name); !s.ok()) return s;
   PreparedSet p;
   p.n = t.dim(0);
@@ -67,198 +51,15 @@ absl::StatusOr<PreparedSet> Prepare(const Tensor& t, const std::string& name, Di
           absl::StrCat(name, " has a non-finite value at row ", i / p.d, ", column ", i % p.d));
     }
   }
-  p.rows = x;
-  if (kind == Distance::Cosine()) {
-    p.normalized.resize(p.n * p.d);
-    for (int64_t i = 0; i < p.n; ++i) {
-      double ss = 0;
-      for (int64_t k = 0; k < p.d; ++k) ss += double{x[i * p.d + k]} * x[i * p.d + k];
-      const double inv = 1.0 / std::max(std::sqrt(ss), 1e-12);
-      for (int64_t k = 0; k < p.d; ++k) {
-        p.normalized[i * p.d + k] = static_cast<float>(x[i * p.d + k] * inv);
-      }
-    }
-    p.rows = p.normalized.data();
-  } else {
-    // Padded with zeros to whole strips for the kernel's vector loads.
-    p.sqnorm.assign((p.n + kStrip - 1) / kStrip * kStrip, 0.0f);
-    for (int64_t i = 0; i < p.n; ++i) {
-      p.sqnorm[i] = KernelDot(p.rows + i * p.d, p.rows + i * p.d, p.d);
-      if (!std::isfinite(p.sqnorm[i])) {
-        return absl::InvalidArgumentError(absl::StrCat(name, ": the squared norm of row ", i,
-                                                       " overflows float (values too large)"));
-      }
-    }
+  auto rows = kind.function().Prepare(p.plain);
+  if (!rows.ok()) {
+    return absl::Status(rows.status().code(), absl::StrCat(name, ": ", rows.status().message()));
   }
+  p.rows = std::move(*rows);
   return p;
 }
 
-// Reference rows regrouped into zero-padded strips: strips[s][k][w] is
-// dimension k of reference s * kStrip + w.
-std::vector<float> MakeStrips(const PreparedSet& r) {
-  const int64_t num_strips = (r.n + kStrip - 1) / kStrip;
-  std::vector<float> strips(num_strips * r.d * kStrip, 0.0f);
-  for (int64_t j = 0; j < r.n; ++j) {
-    float* strip = strips.data() + (j / kStrip) * r.d * kStrip + j % kStrip;
-    for (int64_t k = 0; k < r.d; ++k) strip[k * kStrip] = r.rows[j * r.d + k];
-  }
-  return strips;
-}
-
-// Query rows packed in panels of kPanelRows ([D][kPanelRows]); a kernel
-// tile covers G rows of a panel and W columns of a strip.
-constexpr int kPanelRows = 8;
-
-struct KernelArgs {
-  const float* panels;  // Packed query rows of the block.
-  int64_t rows;         // Valid query rows in the block.
-  const float* strips;  // Packed references.
-  int64_t d;
-  int64_t num_refs;
-  const float* q_sqnorm;  // Squared norms of the block's rows (Euclidean).
-  const float* r_sqnorm;
-  bool cosine;
-  float* out;  // [rows, num_refs].
-};
-
-// Distances of query rows panel * kPanelRows + r0 + [0, G) to references
-// strip * kStrip + c0 + [0, NV * lanes of V). V is a GCC vector of floats
-// sized for the instruction set; the G x NV accumulators stay in registers
-// and each step multiplies then adds (an outer product), lane by lane.
-template <typename V, int G, int NV>
-inline __attribute__((always_inline)) void Tile(const KernelArgs& a, int64_t panel, int r0,
-                                                int64_t strip, int c0) {
-  constexpr int kLanes = sizeof(V) / sizeof(float);
-  constexpr int W = NV * kLanes;
-  V acc[G][NV];
-  for (int g = 0; g < G; ++g) {
-    for (int v = 0; v < NV; ++v) acc[g][v] = V{};
-  }
-  const float* x = a.panels + panel * a.d * kPanelRows + r0;
-  const float* p = a.strips + strip * a.d * kStrip + c0;
-  for (int64_t k = 0; k < a.d; ++k) {
-    V col[NV];
-    for (int v = 0; v < NV; ++v) {
-      std::memcpy(&col[v], p + k * kStrip + v * kLanes, sizeof(V));
-    }
-    for (int g = 0; g < G; ++g) {
-      const float xv = x[k * kPanelRows + g];
-      for (int v = 0; v < NV; ++v) acc[g][v] += xv * col[v];
-    }
-  }
-  // Epilogue, in float vectors too: ((|q|^2 + |r|^2) - 2 q.r) or 1 - q.r.
-  // "+ 0" turns -0 into +0. Identical vectors give exactly 0 (Euclidean),
-  // since their dot equals their norms bit for bit.
-  const int64_t col0 = strip * kStrip + c0;
-  const int64_t cols = std::min<int64_t>(W, a.num_refs - col0);
-  V r_sqnorm[NV] = {};
-  if (!a.cosine) {
-    for (int v = 0; v < NV; ++v) {
-      std::memcpy(&r_sqnorm[v], a.r_sqnorm + col0 + v * kLanes, sizeof(V));
-    }
-  }
-  for (int g = 0; g < G; ++g) {
-    const int64_t i = panel * kPanelRows + r0 + g;
-    if (i >= a.rows) break;
-    V dist[NV];
-    for (int v = 0; v < NV; ++v) {
-      dist[v] = a.cosine ? (1.0f - acc[g][v]) + 0.0f
-                         : ((a.q_sqnorm[i] + r_sqnorm[v]) - 2.0f * acc[g][v]) + 0.0f;
-    }
-    std::memcpy(a.out + i * a.num_refs + col0, dist, cols * sizeof(float));
-  }
-}
-
-// All tiles of strips [s_begin, s_end) against all query panels.
-template <typename V, int G, int NV>
-inline __attribute__((always_inline)) void ChunkBody(const KernelArgs& a, int64_t s_begin,
-                                                     int64_t s_end) {
-  const int64_t panels = (a.rows + kPanelRows - 1) / kPanelRows;
-  for (int64_t panel = 0; panel < panels; ++panel) {
-    for (int64_t s = s_begin; s < s_end; ++s) {
-      for (int r0 = 0; r0 < kPanelRows && panel * kPanelRows + r0 < a.rows; r0 += G) {
-        constexpr int W = NV * static_cast<int>(sizeof(V) / sizeof(float));
-        for (int c0 = 0; c0 < kStrip && s * kStrip + c0 < a.num_refs; c0 += W) {
-          Tile<V, G, NV>(a, panel, r0, s, c0);
-        }
-      }
-    }
-  }
-}
-
-using ChunkFn = void (*)(const KernelArgs&, int64_t, int64_t);
-
 typedef float Vec4 __attribute__((vector_size(16)));
-typedef float Vec8 __attribute__((vector_size(32)));
-typedef float Vec16 __attribute__((vector_size(64)));
-
-// 16 SSE registers: 4 x 2 accumulators of 4 floats.
-void ChunkPortable(const KernelArgs& a, int64_t s_begin, int64_t s_end) {
-  ChunkBody<Vec4, 4, 2>(a, s_begin, s_end);
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define SIAMESE_EVAL_X86_KERNELS 1
-// 16 AVX registers: 4 x 2 accumulators of 8 floats.
-__attribute__((target("avx2"))) void ChunkAvx2(const KernelArgs& a, int64_t s_begin,
-                                               int64_t s_end) {
-  ChunkBody<Vec8, 4, 2>(a, s_begin, s_end);
-}
-// 32 AVX-512 registers: 8 x 1 accumulators of 16 floats.
-__attribute__((target("avx512f"))) void ChunkAvx512(const KernelArgs& a, int64_t s_begin,
-                                                    int64_t s_end) {
-  ChunkBody<Vec16, 8, 1>(a, s_begin, s_end);
-}
-#endif
-
-// The kernels this CPU runs, fastest last.
-std::vector<std::pair<std::string, ChunkFn>> Kernels() {
-  std::vector<std::pair<std::string, ChunkFn>> k = {{"portable", ChunkPortable}};
-#ifdef SIAMESE_EVAL_X86_KERNELS
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2")) k.emplace_back("avx2", ChunkAvx2);
-  if (__builtin_cpu_supports("avx512f")) k.emplace_back("avx512", ChunkAvx512);
-#endif
-  return k;
-}
-
-ChunkFn BestKernel() {
-  static const ChunkFn best = Kernels().back().second;
-  return best;
-}
-
-// out[i * r.n + j] = ranking distance between query row q_begin + i and
-// reference j, for i < rows: squared Euclidean (for both Euclidean kinds,
-// unclamped) or cosine distance.
-void DistanceBlock(const PreparedSet& q, int64_t q_begin, int64_t rows, const PreparedSet& r,
-                   const std::vector<float>& strips, Distance kind, float* out, ChunkFn kernel) {
-  const int64_t d = q.d;
-  const int64_t panels = (rows + kPanelRows - 1) / kPanelRows;
-  std::vector<float> packed(panels * d * kPanelRows, 0.0f);
-  for (int64_t i = 0; i < rows; ++i) {
-    const float* src = q.rows + (q_begin + i) * d;
-    float* dst = packed.data() + (i / kPanelRows) * d * kPanelRows + i % kPanelRows;
-    for (int64_t k = 0; k < d; ++k) dst[k * kPanelRows] = src[k];
-  }
-  const bool cosine = kind == Distance::Cosine();
-  const KernelArgs args{packed.data(),
-                        rows,
-                        strips.data(),
-                        d,
-                        r.n,
-                        cosine ? nullptr : q.sqnorm.data() + q_begin,
-                        cosine ? nullptr : r.sqnorm.data(),
-                        cosine,
-                        out};
-  const int64_t num_strips = (r.n + kStrip - 1) / kStrip;
-  const int64_t strips_per_chunk = std::max<int64_t>(1, kChunkFloats / (d * kStrip));
-  const int64_t num_chunks = (num_strips + strips_per_chunk - 1) / strips_per_chunk;
-  // Threads only pay off beyond about a million multiply-adds.
-#pragma omp parallel for schedule(dynamic, 1) if (num_chunks > 1 && rows * r.n * d >= (1 << 20))
-  for (int64_t c = 0; c < num_chunks; ++c) {
-    kernel(args, c * strips_per_chunk, std::min(num_strips, (c + 1) * strips_per_chunk));
-  }
-}
 
 // Sort key: distance bits mapped to an order-preserving unsigned integer in
 // the high half, reference index in the low half, so that ties in distance
@@ -449,8 +250,6 @@ absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
   const int64_t max_k = ks.empty() ? 1 : std::min(ks.back(), available);
   const int64_t knn = std::min<int64_t>(knn_k, available);
 
-  const std::vector<float> strips = MakeStrips(r);
-  const ChunkFn kernel = BestKernel();
   const int64_t block = std::min(block_rows, q.n);
   // Not a std::vector: zero-filling block * r.n floats would be wasted work.
   std::unique_ptr<float[]> dist(new float[block * r.n]);
@@ -459,7 +258,7 @@ absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
 
   for (int64_t begin = 0; begin < q.n; begin += block) {
     const int64_t rows = std::min(block, q.n - begin);
-    DistanceBlock(q, begin, rows, r, strips, kind, dist.get(), kernel);
+    kind.function().RankingBlock(*q.rows, begin, rows, *r.rows, dist.get());
 #pragma omp parallel if (rows > 1 && rows * r.n >= (1 << 16))
     {
       SelectScratch scratch;
@@ -543,10 +342,7 @@ absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
   return m;
 }
 
-namespace {
-
-absl::StatusOr<Tensor> PairwiseDistancesImpl(const Tensor& a, const Tensor& b, Distance kind,
-                                             ChunkFn kernel) {
+absl::StatusOr<Tensor> PairwiseDistances(const Tensor& a, const Tensor& b, Distance kind) {
   absl::StatusOr<PreparedSet> pa = Prepare(a, "PairwiseDistances: a", kind);
   if (!pa.ok()) return pa.status();
   absl::StatusOr<PreparedSet> pb = Prepare(b, "PairwiseDistances: b", kind);
@@ -557,39 +353,25 @@ absl::StatusOr<Tensor> PairwiseDistancesImpl(const Tensor& a, const Tensor& b, D
                                                    " have different embedding sizes"));
   }
   Tensor out = Tensor::Empty({pa->n, pb->n});
-  DistanceBlock(*pa, 0, pa->n, *pb, MakeStrips(*pb), kind, out.data(), kernel);
-  if (kind != Distance::Cosine()) {
-    float* v = out.data();
-    const int64_t size = out.numel();
-    for (int64_t i = 0; i < size; ++i) {
-      v[i] = std::max(v[i], 0.0f);
-      if (kind == Distance::Euclidean()) v[i] = std::sqrt(v[i]);
-    }
-  }
+  kind.function().Block(*pa->rows, 0, pa->n, *pb->rows, out.data());
   return out;
-}
-
-}  // namespace
-
-absl::StatusOr<Tensor> PairwiseDistances(const Tensor& a, const Tensor& b, Distance kind) {
-  return PairwiseDistancesImpl(a, b, kind, BestKernel());
 }
 
 namespace eval_internal {
 
 std::vector<std::string> AvailableDistanceKernels() {
-  std::vector<std::string> names;
-  for (const auto& k : Kernels()) names.push_back(k.first);
-  return names;
+  return gemm_distance_internal::AvailableKernels();
 }
 
 absl::StatusOr<Tensor> PairwiseDistancesWithKernel(const Tensor& a, const Tensor& b, Distance kind,
                                                    const std::string& kernel) {
-  for (const auto& k : Kernels()) {
-    if (k.first == kernel) return PairwiseDistancesImpl(a, b, kind, k.second);
+  if (!gemm_distance_internal::UseKernelOnThisThread(kernel)) {
+    return absl::InvalidArgumentError(absl::StrCat("PairwiseDistancesWithKernel: kernel '", kernel,
+                                                   "' is not available on this CPU"));
   }
-  return absl::InvalidArgumentError(absl::StrCat("PairwiseDistancesWithKernel: kernel '", kernel,
-                                                 "' is not available on this CPU"));
+  absl::StatusOr<Tensor> out = PairwiseDistances(a, b, kind);
+  gemm_distance_internal::UseKernelOnThisThread("");
+  return out;
 }
 
 }  // namespace eval_internal

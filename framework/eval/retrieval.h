@@ -33,13 +33,19 @@
 // default 1024 rows and 60,000 references; a smaller block such as 128 is
 // as fast or faster), then each row is partially ordered: a distance
 // histogram selects its max(R, max K, knn_k) nearest references and only
-// those are sorted. Both phases use OpenMP threads. Distances come from a register-tiled kernel
-// (||q||^2 + ||r||^2 - 2 q.r; SSE, AVX2 or AVX-512 chosen at run time) that
-// computes every (query, reference) pair with the same sequence of float
-// operations, so results do not depend on block_rows, the thread count or
-// the CPU, and identical reference vectors get identical distances (their
-// ties are then broken by index as promised). 10,000 queries x 60,000
+// those are sorted. Both phases use OpenMP threads. Distances come from the
+// distance plugin (DistanceFunction::Prepare once per set, then RankingBlock
+// per block of queries: values that order each query's references as the
+// distance does). Every built-in distance computes them with the
+// register-tiled GEMM kernel of framework/core/gemm_distance.h (||q||^2 +
+// ||r||^2 - 2 q.r, 1 - q.r or -q.r; SSE, AVX2 or AVX-512 chosen at run
+// time), which computes every (query, reference) pair with the same sequence
+// of float operations, so results do not depend on block_rows, the thread
+// count or the CPU, and identical reference vectors get identical distances
+// (their ties are then broken by index as promised). 10,000 queries x 60,000
 // references x D = 64 take a few seconds on 2 cores.
+// Asymmetric distances (snr) are evaluated as d(query, reference): the
+// query is the anchor.
 #ifndef SIAMESE_FRAMEWORK_EVAL_RETRIEVAL_H_
 #define SIAMESE_FRAMEWORK_EVAL_RETRIEVAL_H_
 
@@ -54,8 +60,8 @@
 
 namespace siamese {
 
-// Distances are those of framework/core/distance.h, computed here by a
-// blocked kernel on plain floats. Euclidean and squared Euclidean rank
+// Distances are those of framework/core/distance.h, computed on plain floats
+// by the plugin's evaluation blocks. Euclidean and squared Euclidean rank
 // exactly alike (retrieval ranks by the squared value for both). Cosine
 // normalizes vectors with their norm clamped below at 1e-12 (as
 // torch.nn.functional.normalize), so a zero vector has cosine similarity 0,
@@ -88,16 +94,17 @@ absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
     const std::vector<int64_t>& reference_labels, bool query_is_reference, Distance kind,
     const std::vector<int>& recall_ks = {1, 2, 4, 8}, int knn_k = 5, int64_t block_rows = 1024);
 
-// The full [Na, Nb] matrix of distances of `kind` between the rows of a [Na, D]
-// and b [Nb, D], from the same kernel EvaluateRetrieval ranks with, except
-// that the Euclidean kinds are clamped at 0 (cancellation in the expansion can
-// leave tiny negative squares) and kEuclidean takes the square root. Meant
-// for small sets and tests. InvalidArgument on rank, D, empty or non-finite.
+// The full [Na, Nb] matrix of distances d(a_i, b_j) of `kind` between the
+// rows of a [Na, D] and b [Nb, D] (DistanceFunction::Block), from the same
+// kernel EvaluateRetrieval ranks with, except that the Euclidean kinds are
+// clamped at 0 (cancellation in the expansion can leave tiny negative
+// squares) and euclidean takes the square root. Meant for small sets and
+// tests. InvalidArgument on rank, D, empty or non-finite.
 absl::StatusOr<Tensor> PairwiseDistances(const Tensor& a, const Tensor& b, Distance kind);
 
-// Testing hooks. The distance kernel is chosen per CPU ("portable" always;
-// "avx2" and "avx512" on x86-64 CPUs that have them); all give bit-identical
-// results, which tests check with these.
+// Testing hooks. The GEMM distance kernel is chosen per CPU ("portable"
+// always; "avx2" and "avx512" on x86-64 CPUs that have them); all give
+// bit-identical results, which tests check with these.
 namespace eval_internal {
 std::vector<std::string> AvailableDistanceKernels();
 absl::StatusOr<Tensor> PairwiseDistancesWithKernel(const Tensor& a, const Tensor& b, Distance kind,

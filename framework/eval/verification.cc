@@ -205,6 +205,8 @@ absl::StatusOr<std::vector<float>> PairDistances(const Tensor& embeddings, const
   const Tensor plain = embeddings.ToPlain();
   const int64_t n = plain.dim(0), d = plain.dim(1);
   const float* x = plain.data();
+  const DistanceFunction& distance = kind.function();
+  std::vector<double> u(d), v(d);
   std::vector<float> out(pairs.a.size());
   for (size_t i = 0; i < pairs.a.size(); ++i) {
     const int64_t ia = pairs.a[i], ib = pairs.b[i];
@@ -213,25 +215,10 @@ absl::StatusOr<std::vector<float>> PairDistances(const Tensor& embeddings, const
                                                      ib, ") is out of range for ", n,
                                                      " embeddings"));
     }
-    const float* u = x + ia * d;
-    const float* v = x + ib * d;
-    double value;
-    if (kind == Distance::Cosine()) {
-      double dot = 0, uu = 0, vv = 0;
-      for (int64_t k = 0; k < d; ++k) {
-        dot += double{u[k]} * v[k];
-        uu += double{u[k]} * u[k];
-        vv += double{v[k]} * v[k];
-      }
-      value = 1.0 - dot / (std::max(std::sqrt(uu), 1e-12) * std::max(std::sqrt(vv), 1e-12));
-    } else {
-      double ss = 0;
-      for (int64_t k = 0; k < d; ++k) {
-        const double diff = double{u[k]} - v[k];
-        ss += diff * diff;
-      }
-      value = kind == Distance::Euclidean() ? std::sqrt(ss) : ss;
-    }
+    // d(a, b) with a = pairs.a[i] as the anchor (asymmetric distances).
+    std::copy(x + ia * d, x + (ia + 1) * d, u.begin());
+    std::copy(x + ib * d, x + (ib + 1) * d, v.begin());
+    const double value = distance.Pair(u.data(), v.data(), d);
     out[i] = static_cast<float>(value);
     if (!std::isfinite(out[i])) {
       return absl::InvalidArgumentError(

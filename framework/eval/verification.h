@@ -46,8 +46,11 @@ absl::StatusOr<PairSet> MakeVerificationPairs(const std::vector<int64_t>& labels
                                               uint64_t seed);
 
 // distance(embeddings[a[i]], embeddings[b[i]]) for each pair, computed
-// directly in double precision (Euclidean: sqrt of summed squared
-// differences; cosine as in retrieval.h). embeddings is [N, D] in any layout.
+// directly in double precision by the distance's DistanceFunction::Pair
+// (Euclidean: sqrt of summed squared differences; cosine as in
+// retrieval.h); a[i] is the anchor of an asymmetric distance (snr), and
+// MakeVerificationPairs draws which member comes first at random.
+// embeddings is [N, D] in any layout.
 // InvalidArgument on a bad tensor, mismatched PairSet sizes, an index out of
 // range or non-finite embeddings.
 absl::StatusOr<std::vector<float>> PairDistances(const Tensor& embeddings, const PairSet& pairs,

@@ -57,8 +57,8 @@ absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const 
 // Everything above on the test split, embedded with config.embedding_layer(),
 // the threshold calibrated on validation pairs, N-way K-shot episodes when
 // config.has_few_shot(), and the clustering metrics when config.clustering()
-// (k-means seeded with `seed`; with a cosine `distance` the embeddings are
-// clustered on the unit sphere).
+// (k-means seeded with `seed`; with a distance that normalizes(), cosine,
+// the embeddings are clustered on the unit sphere).
 absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const ExperimentData& data,
                                                const Distance& distance,
                                                const EvaluationConfig& config, uint64_t seed);

@@ -167,8 +167,13 @@ absl::Status CollapseObserver::AfterStep(const StepInfo& info, LoopControl*) {
   // run that never trains.
   if (r.tuples > 0) w.set_mined_anything(true);
   w.set_steps_without_tuples(w.mined_anything() ? 0 : w.steps_without_tuples() + 1);
-  w.set_steps_collapsed(r.embedding_spread <= 1e-3 * w.first_spread() ? w.steps_collapsed() + 1
-                                                                      : 0);
+  // Only a distance that is >= 0 and 0 between equal embeddings measures
+  // the spread by its mean (dot_product's -a.b does not): the collapse
+  // check is off for the others.
+  const bool spread_measured = components_->model.distance.nonnegative();
+  w.set_steps_collapsed(spread_measured && r.embedding_spread <= 1e-3 * w.first_spread()
+                            ? w.steps_collapsed() + 1
+                            : 0);
   if (w.steps_without_tuples() == window_) {
     Warn(
         absl::StrFormat("no tuples were mined in the first %d steps (to step %d): the loss is 0 "

@@ -79,7 +79,8 @@ double SelectionScore(const RetrievalMetrics& m, const std::string& metric);
 // no tuple (the loss is 0, nothing trains; mining nothing later is a solved
 // task), or `window` consecutive steps whose batch embeddings all but
 // coincide (mean distance below 1e-3 of the first step's: the embedding
-// collapsed to a point, the loss sits at the margin).
+// collapsed to a point, the loss sits at the margin; checked only under a
+// distance that is nonnegative(), not dot_product).
 class CollapseObserver : public TrainingObserver {
  public:
   CollapseObserver(Components* components, int64_t window, bool verbose);

@@ -12,7 +12,8 @@ matching tests/pml/pml_reference.proto:
         --out tests/pml/references.json
 
 Every case names the plugin config (protobuf text) that must reproduce PML's
-numbers. Computed in float64; the C++ side runs in float32.
+numbers. Computed in float64; the C++ side runs in float32. Distance cases
+(DISTANCES) hold PML's distance matrix, paired distances and a gradient.
 """
 import argparse
 import json
@@ -40,6 +41,29 @@ def lp(power=1):
 
 def cos():
     return distances.CosineSimilarity()
+
+
+# PML's DotProductSimilarity and SNRDistance normalize the embeddings by
+# default; ours use them as they are.
+def dot():
+    return distances.DotProductSimilarity(normalize_embeddings=False)
+
+
+def snr():
+    return distances.SNRDistance(normalize_embeddings=False)
+
+
+# (our distance, PML distance factory): the matrix of each batch, PML's
+# pairwise_distance of each row with the batch's rows reversed, and the
+# gradient of sum(W * matrix) for fixed random W. PML's value is a
+# similarity where it is inverted: compared with our Similarity(d).
+DISTANCES = [
+    ("euclidean", lambda: lp()),
+    ("squared_euclidean", lambda: lp(power=2)),
+    ("cosine", cos),
+    ("dot_product", dot),
+    ("snr", snr),
+]
 
 
 # (label, our loss config, our distance, PML loss factory)
@@ -98,6 +122,30 @@ LOSSES = [
     ("margin_learned_beta",
      'name: "margin" [siamese.margin] { beta: 1.0 learn_beta: true nu: 0.1 }', "euclidean",
      lambda: losses.MarginLoss(beta=1.0, learn_beta=True, nu=0.1, distance=lp())),
+    # Under dot_product (d = -s): a margin between two distances keeps its
+    # value, a threshold on one distance changes sign (the plugin's header).
+    ("triplet_dot_product", 'name: "triplet" [siamese.triplet] { margin: 0.3 reduction: "mean_nonzero" }',
+     "dot_product", lambda: losses.TripletMarginLoss(margin=0.3, distance=dot())),
+    ("contrastive_dot_product",
+     'name: "contrastive" [siamese.contrastive] { pos_margin: -1 neg_margin: 0 squared: false '
+     'reduction: "mean_nonzero_each" }', "dot_product",
+     lambda: losses.ContrastiveLoss(pos_margin=1, neg_margin=0, distance=dot())),
+    # Written in the similarity: its parameters keep their values.
+    ("multi_similarity_dot_product",
+     'name: "multi_similarity" [siamese.multi_similarity] { alpha: 2 beta: 10 base: 0.5 }',
+     "dot_product",
+     lambda: losses.MultiSimilarityLoss(alpha=2, beta=10, base=0.5, distance=dot())),
+    # SNR is a distance (not inverted): margins carry over. It is
+    # asymmetric: pairs count in both orders.
+    ("triplet_snr", 'name: "triplet" [siamese.triplet] { margin: 0.3 }', "snr",
+     lambda: losses.TripletMarginLoss(margin=0.3, distance=snr(),
+                                      reducer=reducers.MeanReducer())),
+    ("contrastive_snr",
+     'name: "contrastive" [siamese.contrastive] { pos_margin: 0.5 neg_margin: 2 squared: false '
+     'reduction: "mean_nonzero_each" }', "snr",
+     lambda: losses.ContrastiveLoss(pos_margin=0.5, neg_margin=2, distance=snr())),
+    ("ntxent_snr", 'name: "ntxent" [siamese.ntxent] { temperature: 0.5 }', "snr",
+     lambda: losses.NTXentLoss(temperature=0.5, distance=snr())),
 ]
 
 # Losses with trainable class weights: (label, our loss config, PML loss
@@ -157,6 +205,28 @@ MINERS = [
      (lambda t: lambda: miners.TripletMarginMiner(margin=0.3, type_of_triplets=t,
                                                   distance=lp()))(t))
     for t in ("all", "hard", "semihard", "easy")
+] + [
+    # Thresholds on one distance change sign under dot_product.
+    ("hard_pairs_dot_product",
+     'name: "hard_pairs" [siamese.hard_pairs] { pos_margin: -0.5 neg_margin: -0.2 }',
+     "dot_product",
+     lambda: miners.PairMarginMiner(pos_margin=0.5, neg_margin=0.2, distance=dot())),
+    ("triplet_margin_semihard_dot_product",
+     'name: "triplet_margin" [siamese.triplet_margin] { margin: 0.3 type: "semihard" }',
+     "dot_product",
+     lambda: miners.TripletMarginMiner(margin=0.3, type_of_triplets="semihard",
+                                       distance=dot())),
+    ("batch_hard_dot_product", 'name: "batch_hard"', "dot_product",
+     lambda: miners.BatchHardMiner(distance=dot())),
+    ("hard_pairs_snr",
+     'name: "hard_pairs" [siamese.hard_pairs] { pos_margin: 1.5 neg_margin: 2.5 }', "snr",
+     lambda: miners.PairMarginMiner(pos_margin=1.5, neg_margin=2.5, distance=snr())),
+    ("triplet_margin_semihard_snr",
+     'name: "triplet_margin" [siamese.triplet_margin] { margin: 0.3 type: "semihard" }', "snr",
+     lambda: miners.TripletMarginMiner(margin=0.3, type_of_triplets="semihard",
+                                       distance=snr())),
+    ("batch_hard_snr", 'name: "batch_hard"', "snr",
+     lambda: miners.BatchHardMiner(distance=snr())),
 ]
 
 
@@ -346,6 +416,26 @@ def main():
                           "embeddings": e.flatten().tolist(), "dim": e.shape[1], "labels": y,
                           "weights": captured["weights"].flatten().tolist()})
     dwm.lmu.get_random_triplet_indices = real
+    for name, make in DISTANCES:
+        for b, (e, y) in enumerate(inputs()):
+            distance = make()
+            emb = torch.tensor(e, requires_grad=True)
+            mat = distance(emb)
+            w = np.random.RandomState(100 + b).uniform(-1.0, 1.0, size=mat.shape)
+            (mat * torch.tensor(w)).sum().backward()
+            with torch.no_grad():
+                # pairwise_distance skips what forward adds: the
+                # normalization and the power.
+                t = distance.maybe_normalize(torch.tensor(e))
+                paired = distance.pairwise_distance(t, t.flip(0)) ** distance.power
+            cases.append({
+                "label": f"distance_{name}/batch{b}", "kind": "distance", "config": name,
+                "distance": name, "embeddings": e.flatten().tolist(), "dim": e.shape[1],
+                "labels": y, "matrix": mat.detach().numpy().flatten().tolist(),
+                "paired": paired.numpy().tolist(), "inverted": bool(distance.is_inverted),
+                "weights": w.flatten().tolist(),
+                "gradient": emb.grad.numpy().flatten().tolist(),
+            })
     cases += memory_cases()
     with open(args.out, "w") as f:
         json.dump({"cases": cases}, f, indent=1)

@@ -38,8 +38,7 @@ PairMasks MasksOf(const Pairs& pairs, int64_t n, int64_t cols, bool directed) {
 }
 
 Variable SimilarityOf(const Variable& distances, const Distance& distance) {
-  if (distance.kind() == Distance::Kind::kCosine) return RSubScalar(distances, 1.0f);
-  return Neg(distances);
+  return distance.Similarity(distances);
 }
 
 Variable MeanOfNonZero(const Variable& terms) {

@@ -35,10 +35,12 @@ PairMasks MasksOf(const LossInput& in);
 PairMasks MasksOf(const Pairs& pairs, int64_t rows, int64_t columns, bool directed);
 
 // The similarity s (larger: closer) that similarity-based losses are
-// written in, from the distance matrix d:
-//   cosine distance:              s = 1 - d  (the cosine similarity itself)
-//   (squared) Euclidean distance: s = -d     (pytorch-metric-learning's
-//                                             convention for distances)
+// written in, from the distance matrix d, as the distance defines it
+// (DistanceFunction::Similarity):
+//   cosine:                        s = 1 - d  (the cosine similarity itself)
+//   dot_product:                   s = -d = a.b
+//   (squared) Euclidean, snr:      s = -d     (pytorch-metric-learning's
+//                                              convention for distances)
 // Margins and offsets of such a loss are on this scale: with a Euclidean
 // distance, an offset of -0.5 stands for a distance of 0.5.
 Variable SimilarityOf(const Variable& distances, const Distance& distance);

@@ -1,5 +1,6 @@
 // Loss "contrastive": Hadsell et al.'s squared contrastive loss on pairs.
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "framework/core/loss.h"
@@ -20,8 +21,8 @@ class ContrastiveLoss : public Loss {
 
   static absl::StatusOr<std::unique_ptr<Loss>> Create(const ContrastiveLossParams& p,
                                                       const PluginContext&) {
-    if (p.pos_margin() < 0) {
-      return FieldError("pos_margin", absl::StrCat("must be >= 0, got ", p.pos_margin()));
+    if (!std::isfinite(p.pos_margin())) {
+      return FieldError("pos_margin", absl::StrCat("must be finite, got ", p.pos_margin()));
     }
     if (!(p.neg_margin() > p.pos_margin())) {
       return FieldError("neg_margin", absl::StrCat("must be > pos_margin (", p.pos_margin(),

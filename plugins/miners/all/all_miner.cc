@@ -1,4 +1,5 @@
-// Miner "all": every valid triplet, or every pair, of the batch.
+// Miner "all": every valid triplet, or every pair, of the batch (each
+// pair once, or in both orders under an asymmetric distance).
 #include "absl/strings/str_cat.h"
 #include "framework/core/miner.h"
 #include "framework/core/registry.h"
@@ -28,11 +29,13 @@ class AllMiner : public Miner {
     const Comparisons c = in.comparisons();
     const int64_t n = c.rows(), m = c.columns();
     if (kind_ == TupleKind::kPairs) {
-      // Unordered pairs (j > i) within the batch; every (row, column)
-      // against references.
+      // Each unordered pair once (j > i) within the batch, or both orders
+      // under an asymmetric distance (snr), where d(i, j) and d(j, i) differ;
+      // every (row, column) against references.
+      const bool every_column = c.directed() || !in.distance.symmetric();
       Pairs t;
       for (int64_t i = 0; i < n; ++i) {
-        for (int64_t j = c.directed() ? 0 : i + 1; j < m; ++j) {
+        for (int64_t j = every_column ? 0 : i + 1; j < m; ++j) {
           if (!c.comparable(i, j)) continue;
           auto& a = c.same_class(i, j) ? t.pos_a : t.neg_a;
           auto& b = c.same_class(i, j) ? t.pos_b : t.neg_b;

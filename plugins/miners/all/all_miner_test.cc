@@ -31,6 +31,21 @@ TEST(AllMinerTest, EveryPair) {
   EXPECT_EQ(t.neg_a.size(), 4u);
 }
 
+TEST(AllMinerTest, EveryOrderedPairUnderAnAsymmetricDistance) {
+  auto miner = MakeMiner(R"(name: "all" [siamese.all] { output: "pairs" })");
+  const Tensor d = LineDistances({0, 1, 2});
+  const std::vector<int64_t> labels = {0, 0, 1};
+  MinerInput in;
+  in.distances = &d;
+  in.labels = &labels;
+  in.distance = *Distance::FromName("snr");
+  const Pairs t = miner->Mine(in).pairs();
+  EXPECT_EQ(t.pos_a, (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ(t.pos_b, (std::vector<int64_t>{1, 0}));
+  EXPECT_EQ(t.neg_a, (std::vector<int64_t>{0, 1, 2, 2}));
+  EXPECT_EQ(t.neg_b, (std::vector<int64_t>{2, 2, 0, 1}));
+}
+
 TEST(AllMinerTest, BadOutputIsAnError) {
   absl::Status s = testing_util::MinerError(R"(name: "all" [siamese.all] { output: "quads" })");
   EXPECT_THAT(s.message(), HasSubstr("output: must be \"triplets\" or \"pairs\", got \"quads\""));

@@ -1,5 +1,9 @@
 // Miner "hard_pairs": positive pairs with d > pos_margin, negative pairs with
-// d < neg_margin.
+// d < neg_margin. Under dot_product (d = -a.b) PML's similarity margins
+// change sign: PairMarginMiner(pos_margin=m+, neg_margin=m-) on
+// DotProductSimilarity is pos_margin: -m+ neg_margin: -m- here.
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "framework/core/miner.h"
 #include "framework/core/registry.h"
@@ -14,8 +18,8 @@ class HardPairsMiner : public Miner {
 
   static absl::StatusOr<std::unique_ptr<Miner>> Create(const HardPairsMinerParams& p,
                                                        const PluginContext&) {
-    if (p.pos_margin() < 0) {
-      return FieldError("pos_margin", absl::StrCat("must be >= 0, got ", p.pos_margin()));
+    if (!std::isfinite(p.pos_margin())) {
+      return FieldError("pos_margin", absl::StrCat("must be finite, got ", p.pos_margin()));
     }
     if (!(p.neg_margin() > p.pos_margin())) {
       return FieldError("neg_margin", absl::StrCat("must be > pos_margin (", p.pos_margin(),
@@ -34,8 +38,12 @@ class HardPairsMiner : public Miner {
     const int64_t n = c.rows(), m = c.columns();
     Pairs t;
     const float* d = in.distances->data();
+    // Each unordered pair once (i < j); under an asymmetric distance (snr)
+    // both orders, each judged by its own d(i, j), as PML's PairMarginMiner;
+    // every (row, column) against references.
+    const bool every_column = c.directed() || !in.distance.symmetric();
     for (int64_t i = 0; i < n; ++i) {
-      for (int64_t j = c.directed() ? 0 : i + 1; j < m; ++j) {
+      for (int64_t j = every_column ? 0 : i + 1; j < m; ++j) {
         if (!c.comparable(i, j)) continue;
         const float dij = d[i * m + j];
         if (c.same_class(i, j)) {
