@@ -17,7 +17,8 @@
 //
 // Each workload reports items_per_second (the "items" column) besides its
 // named counter. --batch replaces the default batch of the four batched
-// workloads by each listed value (batch_hard needs multiples of 8).
+// workloads by each listed value (batch_hard needs multiples of 8); "peer"
+// in the list stands for each workload's default.
 // --threads (else SIAMESE_THREADS, else 2, the peer's default) sets the
 // OpenMP threads for the whole process: run one process per thread count.
 #include <algorithm>
@@ -278,8 +279,11 @@ void BM_TransformerContrastiveTrainStep(benchmark::State& state) {
       static_cast<double>(PrimitiveCache::creations() - created);
 }
 
-// --batch=B1,B2,... (else each workload's peer default) and --threads=N,
-// taken out of argv before Google Benchmark sees it.
+// --batch=B1,B2,... (else each workload's peer default; the word "peer" in
+// the list stands for it) and --threads=N, taken out of argv before Google
+// Benchmark sees it.
+constexpr int64_t kPeerBatch = -1;  // "peer" in --batch
+
 struct SuiteFlags {
   std::vector<int64_t> batches;
   int threads = 0;
@@ -298,9 +302,10 @@ SuiteFlags TakeSuiteFlags(int* argc, char** argv) {
         const size_t end = std::min(list.find(',', start), list.size());
         const std::string item = list.substr(start, end - start);
         char* rest = nullptr;
-        const long long b = std::strtoll(item.c_str(), &rest, 10);
-        if (item.empty() || *rest != '\0' || b <= 0) {
-          flags.error = "--batch wants positive integers separated by commas, got \"" + list + "\"";
+        const long long b = item == "peer" ? kPeerBatch : std::strtoll(item.c_str(), &rest, 10);
+        if (b != kPeerBatch && (item.empty() || *rest != '\0' || b <= 0)) {
+          flags.error = "--batch wants positive integers or \"peer\" separated by commas, got \"" +
+                        list + "\"";
           return flags;
         }
         flags.batches.push_back(b);
@@ -337,7 +342,12 @@ void RegisterWorkloads(const std::vector<int64_t>& batches) {
       {"BM_TransformerContrastiveTrainStep", BM_TransformerContrastiveTrainStep, 128},
   };
   for (const Workload& w : workloads) {
-    for (int64_t b : batches.empty() ? std::vector<int64_t>{w.peer_batch} : batches) {
+    std::vector<int64_t> sizes;
+    for (int64_t b : batches.empty() ? std::vector<int64_t>{kPeerBatch} : batches) {
+      if (b == kPeerBatch) b = w.peer_batch;
+      if (std::find(sizes.begin(), sizes.end(), b) == sizes.end()) sizes.push_back(b);
+    }
+    for (int64_t b : sizes) {
       benchmark::RegisterBenchmark(w.name, w.fn)
           ->ArgName("batch")
           ->Arg(b)
