@@ -20,6 +20,7 @@
 #include "framework/ops/reduce.h"
 #include "framework/records/records.h"
 #include "framework/train/cross_batch_memory.h"
+#include "framework/train/regularizer.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "plugins/miners/distance_weighted/distance_weighted.pb.h"
@@ -165,6 +166,12 @@ TEST(PmlCrossCheckTest, LossesMatchValuesAndGradients) {
     const Tuples tuples =
         AllTuples(loss->input(), e.value(), d.value().ToPlain(), labels, *distance);
     Variable value = loss->Compute({e, d, &labels, &tuples, *distance});
+    // loss.embedding_regularizer, added as the trainer adds it (step.cc).
+    LossConfig config;
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(c.config(), &config));
+    if (config.embedding_regularizer().weight() > 0) {
+      value = Add(value, EmbeddingPenalty(e, config.embedding_regularizer()));
+    }
     EXPECT_TRUE(Near(value.value().item(), c.loss()))
         << "ours " << value.value().item() << ", PML " << c.loss();
     value.Backward();

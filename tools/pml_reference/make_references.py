@@ -21,7 +21,7 @@ import json
 import numpy as np
 import torch
 
-from pytorch_metric_learning import distances, losses, miners, reducers
+from pytorch_metric_learning import distances, losses, miners, reducers, regularizers
 from pytorch_metric_learning.utils import loss_and_miner_utils as lmu
 
 
@@ -82,6 +82,20 @@ LOSSES = [
      'name: "contrastive" [siamese.contrastive] { pos_margin: 0.2 neg_margin: 1.5 squared: false '
      'reduction: "mean_nonzero_each" }', "euclidean",
      lambda: losses.ContrastiveLoss(pos_margin=0.2, neg_margin=1.5, distance=lp())),
+    # loss.embedding_regularizer is PML's LpRegularizer at embedding_reg_weight.
+    ("contrastive_l2_regularized",
+     'name: "contrastive" [siamese.contrastive] { pos_margin: 0.2 neg_margin: 1.5 squared: false '
+     'reduction: "mean_nonzero_each" } embedding_regularizer { weight: 0.3 p: 2 power: 2 }',
+     "euclidean",
+     lambda: losses.ContrastiveLoss(pos_margin=0.2, neg_margin=1.5, distance=lp(),
+                                    embedding_regularizer=regularizers.LpRegularizer(p=2, power=2),
+                                    embedding_reg_weight=0.3)),
+    ("triplet_l1_regularized",
+     'name: "triplet" [siamese.triplet] { margin: 0.3 } '
+     'embedding_regularizer { weight: 0.1 p: 1 power: 1 }', "euclidean",
+     lambda: losses.TripletMarginLoss(margin=0.3, distance=lp(), reducer=reducers.MeanReducer(),
+                                      embedding_regularizer=regularizers.LpRegularizer(p=1),
+                                      embedding_reg_weight=0.1)),
     ("multi_similarity", 'name: "multi_similarity"', "cosine",
      lambda: losses.MultiSimilarityLoss()),
     # PML's LpDistance base 0.5 is our similarity -d with base -0.5.
