@@ -3,22 +3,23 @@
 
     bazel run //tools:new_plugin -- --kind=KIND --name=my_plugin
 
-KIND is encoder, loss, miner, sampler, dataset, optimizer or schedule.
-plugins/<kinds>/<name>/ gets a BUILD target, a parameters proto with the
-next free extension number of its kind, the plugin source (a small working
-example to replace with yours), a unit test (hand-computed values, a
-gradient check for losses and encoders, a bad parameter named in the error)
-and experiments/configs/<name>_example.pbtxt, an experiment that trains
-with it. The plugin is added to //plugins:all_plugins and to the README's
-Plugins tables, so right after this `bazel test //...` passes and
-`train --list_plugins` shows it.
+KIND is encoder, distance, loss, miner, sampler, dataset, optimizer or
+schedule. plugins/<kinds>/<name>/ gets a BUILD target, a parameters proto
+with the next free extension number of its kind, the plugin source (a small
+working example to replace with yours), a unit test (hand-computed values, a
+gradient check for losses, encoders and distances, a bad parameter named in
+the error) and experiments/configs/<name>_example.pbtxt, an experiment that
+trains with it. The plugin is added to //plugins:all_plugins (a distance to
+//plugins/distances too) and to the README's Plugins tables, so right after
+this `bazel test //...` passes and `train --list_plugins` shows it.
 
 --workspace defaults to the folder `bazel run` was started from.
 --extension fixes the extension number (tests use it).
 
 A new kind is one entry of KINDS below plus its three templates,
 templates/<kind>.proto.tmpl, <kind>.cc.tmpl and <kind>_test.cc.tmpl
-(string.Template: ${name}, ${Class}, ${Message}, ${number}, ${path}, ${kind}).
+(string.Template: ${name}, ${Class}, ${Message}, ${number}, ${path}, ${kind},
+${extension}).
 """
 import argparse
 import collections
@@ -77,7 +78,12 @@ Kind = collections.namedtuple("Kind", [
     "row",        # its row there (string.Template)
     "about",      # what the example experiment is
     "example",    # the example experiment's sections that select it (string.Template)
-])
+    # Optional:
+    "extension",  # the name of its params extension (string.Template)
+    "test_deps",  # BUILD deps of the test, if not `deps` (e.g. testonly helpers)
+    "lists",      # (BUILD file, cc_library) lists besides //plugins:all_plugins it joins
+    "note",       # what to do next, beyond replacing the example
+], defaults=("${name}", None, (), ""))
 
 KINDS = {
     "encoder": Kind(
@@ -129,6 +135,25 @@ KINDS = {
         "| plugin | kind |", "| `${name}` | schedule | (what it does) | end_factor 0 |",
         FASHION_MNIST,
         {"schedule": 'schedule { name: "${name}" }'}),
+    # Distances take no parameters from the file (DistanceConfig's extension
+    # is empty, named <name>_distance like the built-in ones'): an
+    # experiment selects one with `distance: "<name>"`. The PML column of
+    # its README row stays empty until tests/pml_crosscheck_test.cc has a
+    # case for it.
+    "distance": Kind(
+        "distances", "DistanceConfig", (1700, 1800), ["//framework/ops"],
+        "| distance | d(a, b) |", "| `${name}` | (your formula) | (your paper) | -d | |",
+        FASHION_MNIST,
+        {"distance": 'distance: "${name}"',
+         "loss": 'loss {\n  name: "contrastive"\n'
+                 '  # Margins are on the distance\'s scale: L1 (the scaffold\'s example)\n'
+                 '  # between random unit vectors of width 64 is about 9, Euclidean 1.4.\n'
+                 '  [siamese.contrastive] { neg_margin: 6.0 }\n}'},
+        extension="${name}_distance",
+        test_deps=["//framework/ops", "//plugins/distances/testing:distance_testing"],
+        lists=(("plugins/distances/BUILD", "distances"),),
+        note=" Once tools/pml_reference/make_references.py has a PML case for it "
+             "(tests/pml_crosscheck_test.cc), write yes in its README row's PML column."),
 }
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -181,16 +206,32 @@ siamese_plugin(
     srcs = ["${name}_${kind}.cc"],
     deps = ${deps},
     test_srcs = ["${name}_${kind}_test.cc"],
-    test_deps = ${deps},
+    test_deps = ${test_deps},
 )
 '''
+
+
+def add_to_list(workspace, build_file, library, entry):
+    """Adds `entry` to the deps of cc_library `library` in `build_file`, kept sorted."""
+    build_path = os.path.join(workspace, build_file)
+    build = open(build_path, encoding="utf-8").read()
+    m = re.search(r'(name = "' + library + r'",\s*deps = \[\n)(.*?)(\n\s*\],)', build, re.S)
+    if not m:
+        raise SystemExit(f"{build_path}: no {library} deps list found")
+    entries = [l for l in m.group(2).split("\n") if l.strip()]
+    entries.append(f'        "{entry}",')
+    entries.sort(key=lambda l: l.strip())
+    build = build[:m.start(2)] + "\n".join(entries) + build[m.end(2):]
+    with open(build_path, "w", encoding="utf-8") as out:
+        out.write(build)
 
 
 def register(kind, name, workspace, fields):
     """The example experiment, the all_plugins line and the README row."""
     k = KINDS[kind]
-    sections = {"data": DATA, "sampler": SAMPLER, "encoder": ENCODER, "miner": MINER,
-                "loss": LOSS, "optimizer": OPTIMIZER, "schedule": "", "training": TRAINING}
+    sections = {"data": DATA, "sampler": SAMPLER, "encoder": ENCODER,
+                "distance": 'distance: "euclidean"', "miner": MINER, "loss": LOSS,
+                "optimizer": OPTIMIZER, "schedule": "", "training": TRAINING}
     for section, text in k.example.items():
         sections[section] = string.Template(text).substitute(fields)
     if sections["schedule"]:
@@ -199,18 +240,9 @@ def register(kind, name, workspace, fields):
     os.makedirs(configs, exist_ok=True)
     with open(os.path.join(configs, f"{name}_example.pbtxt"), "w", encoding="utf-8") as out:
         out.write(template("example.pbtxt.tmpl").substitute(fields, about=k.about, **sections))
-    # //plugins:all_plugins, kept sorted.
-    build_path = os.path.join(workspace, "plugins", "BUILD")
-    build = open(build_path, encoding="utf-8").read()
-    m = re.search(r'(name = "all_plugins",\s*deps = \[\n)(.*?)(\n\s*\],)', build, re.S)
-    if not m:
-        raise SystemExit(f"{build_path}: no all_plugins deps list found")
-    entries = [l for l in m.group(2).split("\n") if l.strip()]
-    entries.append(f'        "//plugins/{k.folder}/{name}",')
-    entries.sort(key=lambda l: l.strip())
-    build = build[:m.start(2)] + "\n".join(entries) + build[m.end(2):]
-    with open(build_path, "w", encoding="utf-8") as out:
-        out.write(build)
+    # //plugins:all_plugins (and the kind's own lists), kept sorted.
+    for build_file, library in (("plugins/BUILD", "all_plugins"),) + tuple(k.lists):
+        add_to_list(workspace, build_file, library, f"//plugins/{k.folder}/{name}")
     # README.md's Plugins table of the kind (params_conformance_test checks
     # every plugin has a row): after the kind's last row in a table shared
     # by several kinds, else at the end.
@@ -238,10 +270,11 @@ def generate(kind, name, workspace, number=None, folder=None, register_it=True):
     plugin_dir = os.path.join(workspace, "plugins", folder, name)
     if os.path.exists(plugin_dir):
         raise SystemExit(f"{plugin_dir} exists already; choose another --name")
-    taken = extension_taken(workspace, name)
+    extension = string.Template(k.extension).substitute(name=name)
+    taken = extension_taken(workspace, extension)
     if taken:
-        raise SystemExit(f"an extension of {taken} is called {name} already (extensions of "
-                         "every kind share the package siamese); choose another --name")
+        raise SystemExit(f"an extension of {taken} is called {extension} already (extensions "
+                         "of every kind share the package siamese); choose another --name")
     if number is None:
         lo, hi = k.numbers
         used = used_extensions(workspace, k.config)
@@ -251,10 +284,12 @@ def generate(kind, name, workspace, number=None, folder=None, register_it=True):
         number = free[0]
     fields = {"name": name, "Class": camel(name) + camel(kind), "kind": kind,
               "Message": camel(name) + camel(kind) + "Params", "number": number,
-              "path": f"plugins/{folder}/{name}"}
+              "path": f"plugins/{folder}/{name}", "extension": extension}
     os.makedirs(plugin_dir)
     files = {
-        "BUILD": string.Template(BUILD).substitute(fields, deps=bazel_list(k.deps)),
+        "BUILD": string.Template(BUILD).substitute(
+            fields, deps=bazel_list(k.deps),
+            test_deps=bazel_list(k.deps if k.test_deps is None else k.test_deps)),
         f"{name}.proto": template(f"{kind}.proto.tmpl").substitute(fields),
         f"{name}_{kind}.cc": template(f"{kind}.cc.tmpl").substitute(fields),
         f"{name}_{kind}_test.cc": template(f"{kind}_test.cc.tmpl").substitute(fields),
@@ -288,7 +323,7 @@ def main():
     print(f"wrote {plugin_dir} (extension {number}), "
           f"experiments/configs/{args.name}_example.pbtxt; added to //plugins:all_plugins and "
           f"README.md's Plugins table. Next: replace the example with yours (plugins/README.md "
-          f"has the {args.kind}'s contract), then bazel test //...")
+          f"has the {args.kind}'s contract), then bazel test //...{KINDS[args.kind].note}")
 
 
 if __name__ == "__main__":
