@@ -22,6 +22,7 @@
 #include "framework/core/references.h"
 #include "framework/core/registry.h"
 #include "framework/tensor/dnnl_context.h"
+#include "framework/tensor/parallel.h"
 #include "framework/tensor/rng.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -297,13 +298,20 @@ struct Reference {
   std::function<Tuples(const MinerInput&)> serial;
 };
 
-class ParallelMiningTest : public ::testing::Test {
+// Each test runs at the default threshold (large inputs on threads, small
+// ones serial) and at threshold 1 (every input split into 4 chunks per
+// thread), so every miner's threaded path and chunk boundaries are covered.
+class ParallelMiningTest : public ::testing::TestWithParam<int64_t> {
  protected:
-  void TearDown() override { SetNumThreads(threads_); }
+  void SetUp() override { SetMinParallelWork(GetParam()); }
+  void TearDown() override {
+    SetNumThreads(threads_);
+    SetMinParallelWork(kMinParallelWork);
+  }
   const int threads_ = NumThreads();
 };
 
-TEST_F(ParallelMiningTest, ThreadedMinersReturnTheSerialLoopsTuples) {
+TEST_P(ParallelMiningTest, ThreadedMinersReturnTheSerialLoopsTuples) {
   const std::vector<Reference> references = {
       {R"(name: "semi_hard" [siamese.semi_hard] { margin: 0.2 })",
        [](const MinerInput& in) { return Tuples(SerialSemiHard(in, 0.2f, false)); }},
@@ -342,7 +350,7 @@ TEST_F(ParallelMiningTest, ThreadedMinersReturnTheSerialLoopsTuples) {
 // Every registered miner with its defaults (those that take a memory, also
 // against one): the thread count never changes a tuple. 64 classes keep the
 // miners that return every triplet ("all", triplet_margin's default) small.
-TEST_F(ParallelMiningTest, EveryMinerIsIndependentOfTheThreadCount) {
+TEST_P(ParallelMiningTest, EveryMinerIsIndependentOfTheThreadCount) {
   const std::vector<std::unique_ptr<Case>> cases = Cases(64);
   for (const std::string& name : Registry<Miner>::Names()) {
     for (const auto& c : cases) {
@@ -362,6 +370,13 @@ TEST_F(ParallelMiningTest, EveryMinerIsIndependentOfTheThreadCount) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Thresholds, ParallelMiningTest,
+                         ::testing::Values(kMinParallelWork, int64_t{1}),
+                         [](const ::testing::TestParamInfo<int64_t>& info) {
+                           return info.param == 1 ? std::string("EverythingSplit")
+                                                  : std::string("DefaultThreshold");
+                         });
 
 }  // namespace
 }  // namespace siamese

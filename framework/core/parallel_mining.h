@@ -11,8 +11,8 @@
 // outputs are concatenated in chunk order. As long as a row's tuples depend
 // only on that row (not on state shared across rows, such as one random
 // stream), the result is the serial loop's, whatever the thread count.
-// Small batches (rows * work_per_row < kMinParallelWork) run on the calling
-// thread, in one chunk.
+// Small batches (rows * work_per_row < MinParallelWork()) run on the
+// calling thread, in one chunk.
 #ifndef SIAMESE_FRAMEWORK_CORE_PARALLEL_MINING_H_
 #define SIAMESE_FRAMEWORK_CORE_PARALLEL_MINING_H_
 

@@ -18,12 +18,21 @@
 
 namespace siamese {
 
-// Below this many inner operations in all, a loop runs on the calling
-// thread: waking the other threads would cost more than it saves.
-inline constexpr int64_t kMinParallelWork = int64_t{1} << 17;
+// Below MinParallelWork() inner operations in all (default
+// kMinParallelWork, about a millisecond of simple work on one core), a loop
+// runs on the calling thread. Waking the other threads costs microseconds
+// on an idle machine but can cost a scheduler time slice on a busy one
+// (measured: batch_hard at 512, 0.9 ms serial, took 7.6 ms on 2 threads of
+// a loaded 2-core machine), so only work that long is split.
+inline constexpr int64_t kMinParallelWork = int64_t{1} << 20;
+int64_t MinParallelWork();
+// Process-wide; tests lower it (to 1: every loop of more than one row is
+// split) to run small inputs through the threaded path. Not thread-safe
+// against concurrent loops.
+void SetMinParallelWork(int64_t work);
 
 // Contiguous ranges [begin, end) covering [0, rows) in order: one range when
-// rows * work_per_row < kMinParallelWork or only one thread is available,
+// rows * work_per_row < MinParallelWork() or only one thread is available,
 // else up to 4 per thread (small enough to balance uneven rows), never
 // empty. `work_per_row`: a rough count of a row's inner operations.
 std::vector<std::pair<int64_t, int64_t>> RowChunks(int64_t rows, int64_t work_per_row);

@@ -29,11 +29,21 @@ TEST_F(ParallelTest, RowChunksCoverTheRowsInOrder) {
           if (k > 0) EXPECT_EQ(chunks[k].first, chunks[k - 1].second);
         }
         EXPECT_LE(static_cast<int64_t>(chunks.size()), 4 * threads);
-        if (threads == 1 || rows * work < kMinParallelWork) EXPECT_EQ(chunks.size(), 1u);
+        if (threads == 1 || rows * work < MinParallelWork()) EXPECT_EQ(chunks.size(), 1u);
       }
     }
   }
   EXPECT_TRUE(RowChunks(0, 100).empty());
+}
+
+TEST_F(ParallelTest, ALowerThresholdSplitsSmallLoops) {
+  SetNumThreads(2);
+  EXPECT_EQ(RowChunks(64, 1).size(), 1u);
+  SetMinParallelWork(1);
+  EXPECT_EQ(RowChunks(64, 1).size(), 8u);
+  EXPECT_EQ(RowChunks(3, 1).size(), 3u);
+  SetMinParallelWork(kMinParallelWork);
+  EXPECT_EQ(RowChunks(64, 1).size(), 1u);
 }
 
 TEST_F(ParallelTest, ParallelForRunsEachIndexOnce) {
