@@ -38,7 +38,8 @@ class Dataset {
   virtual std::vector<int64_t> super_classes() const { return {}; }
   virtual std::vector<std::string> super_class_names() const { return {}; }
   // Writes example i (NumElements(example_shape()) floats) to dst.
-  // REQUIRES: 0 <= i < size().
+  // REQUIRES: 0 <= i < size(). Called from several threads at once (batch
+  // assembly copies a batch's examples in parallel): it must only read.
   virtual void CopyExample(int64_t i, float* dst) const = 0;
   // The files read, for the run manifest's checksums.
   virtual std::vector<std::string> source_files() const = 0;

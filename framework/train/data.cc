@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "framework/core/registry.h"
+#include "framework/tensor/parallel.h"
 #include "framework/tensor/rng.h"
 
 namespace siamese {
@@ -265,11 +266,16 @@ Tensor MakeBatch(const Split& split, const std::vector<int64_t>& positions,
   shape.insert(shape.begin(), static_cast<int64_t>(positions.size()));
   Tensor batch = Tensor::Empty(shape);
   const float scale = 1.0f / normalization.std;
-  for (size_t b = 0; b < positions.size(); ++b) {
-    float* dst = batch.data() + b * n;
-    split.dataset->CopyExample(split.indices[positions[b]], dst);
-    for (int64_t k = 0; k < n; ++k) dst[k] = (dst[k] - normalization.mean) * scale;
-  }
+  const float mean = normalization.mean;
+  float* data = batch.data();
+  // Examples on the framework's threads: each writes its own rows.
+  ParallelRows(static_cast<int64_t>(positions.size()), n, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      float* dst = data + b * n;
+      split.dataset->CopyExample(split.indices[positions[b]], dst);
+      for (int64_t k = 0; k < n; ++k) dst[k] = (dst[k] - mean) * scale;
+    }
+  });
   return batch;
 }
 

@@ -80,7 +80,8 @@ absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
 Normalization ComputeNormalization(const Split& split);
 
 // Examples split.indices[positions[i]] for each i, normalized, as
-// [positions.size(), example shape...].
+// [positions.size(), example shape...]. Examples are copied on the
+// framework's threads (framework/tensor/parallel.h), each into its own rows.
 Tensor MakeBatch(const Split& split, const std::vector<int64_t>& positions,
                  const Normalization& normalization);
 

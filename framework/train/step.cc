@@ -1,6 +1,8 @@
 #include "framework/train/step.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "framework/ops/elementwise.h"
@@ -17,6 +19,19 @@ double MeanOffDiagonal(const Tensor& d) {
     for (int64_t j = 0; j < n; ++j) sum += i == j ? 0.0 : d.data()[i * n + j];
   }
   return sum / static_cast<double>(n * (n - 1));
+}
+
+// Whether every value is finite (neither inf nor NaN: exponent bits not all
+// ones). Branch-free integer work the compiler vectorizes: the check runs
+// over every parameter after every update.
+bool AllFinite(const float* x, int64_t n) {
+  uint32_t bad = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    bad |= (bits & 0x7f800000u) == 0x7f800000u ? 1u : 0u;
+  }
+  return bad == 0;
 }
 
 }  // namespace
@@ -78,6 +93,7 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
   for (const auto& [name, v] : c->optimizer->parameters()) {
     const Tensor& value = v.value();
     const float* x = value.raw();
+    if (AllFinite(x, value.raw_size())) continue;
     for (int64_t i = 0; i < value.raw_size(); ++i) {
       if (!std::isfinite(x[i])) {
         return absl::FailedPreconditionError(absl::StrCat(

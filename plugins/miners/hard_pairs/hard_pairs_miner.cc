@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "framework/core/miner.h"
+#include "framework/core/parallel_mining.h"
 #include "framework/core/registry.h"
 #include "plugins/miners/hard_pairs/hard_pairs.pb.h"
 
@@ -36,28 +37,29 @@ class HardPairsMiner : public Miner {
   Tuples Mine(const MinerInput& in) override {
     const Comparisons c = in.comparisons();
     const int64_t n = c.rows(), m = c.columns();
-    Pairs t;
     const float* d = in.distances->data();
     // Each unordered pair once (i < j); under an asymmetric distance (snr)
     // both orders, each judged by its own d(i, j), as PML's PairMarginMiner;
-    // every (row, column) against references.
+    // every (row, column) against references. Rows on the framework's
+    // threads, pairs in row order (MineRows).
     const bool every_column = c.directed() || !in.distance.symmetric();
-    for (int64_t i = 0; i < n; ++i) {
-      for (int64_t j = every_column ? 0 : i + 1; j < m; ++j) {
-        if (!c.comparable(i, j)) continue;
-        const float dij = d[i * m + j];
-        if (c.same_class(i, j)) {
-          if (dij > params_.pos_margin()) {
-            t.pos_a.push_back(i);
-            t.pos_b.push_back(j);
+    return MineRows<Pairs>(n, m, [&](int64_t begin, int64_t end, Pairs* t) {
+      for (int64_t i = begin; i < end; ++i) {
+        for (int64_t j = every_column ? 0 : i + 1; j < m; ++j) {
+          if (!c.comparable(i, j)) continue;
+          const float dij = d[i * m + j];
+          if (c.same_class(i, j)) {
+            if (dij > params_.pos_margin()) {
+              t->pos_a.push_back(i);
+              t->pos_b.push_back(j);
+            }
+          } else if (dij < params_.neg_margin()) {
+            t->neg_a.push_back(i);
+            t->neg_b.push_back(j);
           }
-        } else if (dij < params_.neg_margin()) {
-          t.neg_a.push_back(i);
-          t.neg_b.push_back(j);
         }
       }
-    }
-    return t;
+    });
   }
 
  private:

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "framework/core/miner.h"
+#include "framework/core/parallel_mining.h"
 #include "framework/core/registry.h"
 #include "plugins/miners/multi_similarity/multi_similarity.pb.h"
 
@@ -34,33 +35,34 @@ class MultiSimilarityMiner : public Miner {
     const int64_t n = c.rows(), m = c.columns();
     const float* d = in.distances->data();
     const float eps = p_.epsilon();
-    Pairs t;
-    for (int64_t a = 0; a < n; ++a) {
-      float farthest_positive = -std::numeric_limits<float>::infinity();
-      float nearest_negative = std::numeric_limits<float>::infinity();
-      for (int64_t j = 0; j < m; ++j) {
-        if (!c.comparable(a, j)) continue;
-        if (c.same_class(a, j)) {
-          farthest_positive = std::max(farthest_positive, d[a * m + j]);
-        } else {
-          nearest_negative = std::min(nearest_negative, d[a * m + j]);
-        }
-      }
-      for (int64_t j = 0; j < m; ++j) {
-        if (!c.comparable(a, j)) continue;
-        const float daj = d[a * m + j];
-        if (c.same_class(a, j)) {
-          if (daj + eps > nearest_negative) {
-            t.pos_a.push_back(a);
-            t.pos_b.push_back(j);
+    // Anchors on the framework's threads, pairs in anchor order (MineRows).
+    return MineRows<Pairs>(n, 2 * m, [&](int64_t begin, int64_t end, Pairs* t) {
+      for (int64_t a = begin; a < end; ++a) {
+        float farthest_positive = -std::numeric_limits<float>::infinity();
+        float nearest_negative = std::numeric_limits<float>::infinity();
+        for (int64_t j = 0; j < m; ++j) {
+          if (!c.comparable(a, j)) continue;
+          if (c.same_class(a, j)) {
+            farthest_positive = std::max(farthest_positive, d[a * m + j]);
+          } else {
+            nearest_negative = std::min(nearest_negative, d[a * m + j]);
           }
-        } else if (daj - eps < farthest_positive) {
-          t.neg_a.push_back(a);
-          t.neg_b.push_back(j);
+        }
+        for (int64_t j = 0; j < m; ++j) {
+          if (!c.comparable(a, j)) continue;
+          const float daj = d[a * m + j];
+          if (c.same_class(a, j)) {
+            if (daj + eps > nearest_negative) {
+              t->pos_a.push_back(a);
+              t->pos_b.push_back(j);
+            }
+          } else if (daj - eps < farthest_positive) {
+            t->neg_a.push_back(a);
+            t->neg_b.push_back(j);
+          }
         }
       }
-    }
-    return t;
+    });
   }
 
  private:

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "framework/core/miner.h"
+#include "framework/core/parallel_mining.h"
 #include "framework/core/registry.h"
 #include "plugins/miners/triplet_margin/triplet_margin.pb.h"
 
@@ -47,22 +48,23 @@ class TripletMarginMiner : public Miner {
     const Comparisons c = in.comparisons();
     const int64_t n = c.rows(), cols = c.columns();
     const float* d = in.distances->data();
-    Triplets t;
-    for (int64_t a = 0; a < n; ++a) {
-      for (int64_t p = 0; p < cols; ++p) {
-        if (!c.comparable(a, p) || !c.same_class(a, p)) continue;
-        for (int64_t q = 0; q < cols; ++q) {
-          if (c.same_class(a, q)) continue;
-          const float m = d[a * cols + q] - d[a * cols + p];
-          if (Keep(m)) {
-            t.anchors.push_back(a);
-            t.positives.push_back(p);
-            t.negatives.push_back(q);
+    // Anchors on the framework's threads, tuples in anchor order (MineRows).
+    return MineRows<Triplets>(n, cols * cols / 8, [&](int64_t begin, int64_t end, Triplets* t) {
+      for (int64_t a = begin; a < end; ++a) {
+        for (int64_t p = 0; p < cols; ++p) {
+          if (!c.comparable(a, p) || !c.same_class(a, p)) continue;
+          for (int64_t q = 0; q < cols; ++q) {
+            if (c.same_class(a, q)) continue;
+            const float m = d[a * cols + q] - d[a * cols + p];
+            if (Keep(m)) {
+              t->anchors.push_back(a);
+              t->positives.push_back(p);
+              t->negatives.push_back(q);
+            }
           }
         }
       }
-    }
-    return t;
+    });
   }
 
  private:
