@@ -42,7 +42,7 @@ Variable Affine(const Variable& x, float alpha, float beta);
 struct Activation {
   enum class Kind { kNone, kRelu, kLeakyRelu, kGelu };
   Kind kind = Kind::kNone;
-  float slope = 0.0f;  // kLeakyRelu
+  float slope = 0.0f;                                // kLeakyRelu
   GeluApproximation gelu = GeluApproximation::kErf;  // kGelu
 
   static Activation None() { return {}; }

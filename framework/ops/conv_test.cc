@@ -176,9 +176,9 @@ TEST(Conv2dTest, ActivationMatchesSeparateOps) {
   const Tensor x = RandomTensor({3, 17, 9, 9}, 1), w = RandomTensor({32, 17, 3, 3}, 2, -0.3f, 0.3f);
   const Tensor b = RandomTensor({32}, 3), dy = RandomTensor({3, 32, 9, 9}, 4);
   const Conv2dOptions o = Opts(1, 1, 1);
-  for (const Activation& act : {Activation::Relu(), Activation::LeakyRelu(0.1f),
-                                Activation::Gelu(GeluApproximation::kErf),
-                                Activation::Gelu(GeluApproximation::kTanh)}) {
+  for (const Activation& act :
+       {Activation::Relu(), Activation::LeakyRelu(0.1f), Activation::Gelu(GeluApproximation::kErf),
+        Activation::Gelu(GeluApproximation::kTanh)}) {
     Variable x1(x, true), w1(w, true), b1(b, true);
     Variable y1 = Activate(Conv2d(x1, w1, b1, o), act);
     y1.Backward(dy);

@@ -130,8 +130,9 @@ TEST(LinearTest, SecondIdenticalCallCreatesNoPrimitive) {
 // does not round, bit for bit).
 TEST(LinearTest, ActivationMatchesSeparateOps) {
   // A blocked 4-D input, as the conv encoders hand to their first fc layer.
-  const Tensor x = RandomTensor({8, 32, 3, 3}, 1).ToLayout(dnnl::memory::desc(
-      {8, 32, 3, 3}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw16c));
+  const Tensor x = RandomTensor({8, 32, 3, 3}, 1)
+                       .ToLayout(dnnl::memory::desc({8, 32, 3, 3}, dnnl::memory::data_type::f32,
+                                                    dnnl::memory::format_tag::nChw16c));
   const Tensor w = RandomTensor({24, 288}, 2, -0.2f, 0.2f), b = RandomTensor({24}, 3);
   const Tensor dy = RandomTensor({8, 24}, 4);
   for (const Activation& act :

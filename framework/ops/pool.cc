@@ -69,8 +69,8 @@ PoolFwd& ForwardPrimitive(algorithm alg, const memory::desc& src, const Shape& y
   const dnnl::prop_kind prop = ForwardKind(need_grad);
   const char* name = need_grad ? "pool_fwd" : "pool_fwd_inference";
   return PrimitiveCache::GetOrCreate<PoolFwd>(PoolKey(name, alg, src, g), [&] {
-    dnnl::pooling_forward::desc d(prop, alg, src, AnyDesc(y_shape), Dims(g.stride),
-                                  Dims(g.kernel), Dims(g.pad), Dims(g.pad));
+    dnnl::pooling_forward::desc d(prop, alg, src, AnyDesc(y_shape), Dims(g.stride), Dims(g.kernel),
+                                  Dims(g.pad), Dims(g.pad));
     dnnl::pooling_forward::primitive_desc pd(d, CpuEngine());
     return PoolFwd{pd, dnnl::pooling_forward(pd)};
   });

@@ -147,7 +147,8 @@ TEST_P(CnnInferenceTest, MatchesTrainingPrimitivesInEvalMode) {
   for (int i = 0; i < 2; ++i) e->Forward(Variable(RandomTensor(shape, 30 + i)));
   ClearTape();
   e->Eval();
-  const testing_util::InferenceComparison r = testing_util::CompareInferenceWithTraining(e.get(), x);
+  const testing_util::InferenceComparison r =
+      testing_util::CompareInferenceWithTraining(e.get(), x);
   EXPECT_GT(r.tape_nodes, 0);  // the reference did run training-mode ops
   EXPECT_GT(r.frozen_weights, 0);
   EXPECT_TRUE(TensorsNear(r.inference, r.training, 1e-6f, 1e-5f));
@@ -157,25 +158,27 @@ TEST_P(CnnInferenceTest, MatchesTrainingPrimitivesInEvalMode) {
             << r.max_abs_difference << ")\n";
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Configs, CnnInferenceTest,
-    ::testing::Values(
-        // The benchmark CNN at the peer's inference batch.
-        InferenceCase{R"(name: "cnn")", {1, 28, 28}, 256},
-        // Batch norm (running statistics) and dropout (off in eval mode).
-        InferenceCase{R"(name: "cnn" [siamese.cnn] {
+INSTANTIATE_TEST_SUITE_P(Configs, CnnInferenceTest,
+                         ::testing::Values(
+                             // The benchmark CNN at the peer's inference batch.
+                             InferenceCase{R"(name: "cnn")", {1, 28, 28}, 256},
+                             // Batch norm (running statistics) and dropout (off in eval mode).
+                             InferenceCase{R"(name: "cnn" [siamese.cnn] {
             conv { channels: 16 } conv { channels: 32 pool: "avg" } fc: 64 fc: 32
             batch_norm: true dropout: 0.3 })",
-                      {3, 16, 16}, 32},
-        // Fused gelu and leaky relu; global pooling, strides, no pooling.
-        InferenceCase{R"(name: "cnn" [siamese.cnn] {
+                                           {3, 16, 16},
+                                           32},
+                             // Fused gelu and leaky relu; global pooling, strides, no pooling.
+                             InferenceCase{R"(name: "cnn" [siamese.cnn] {
             conv { channels: 16 kernel: 5 } conv { channels: 17 pool_size: 3 }
             global_pool: true activation: "gelu" })",
-                      {2, 12, 12}, 8},
-        InferenceCase{R"(name: "cnn" [siamese.cnn] {
+                                           {2, 12, 12},
+                                           8},
+                             InferenceCase{R"(name: "cnn" [siamese.cnn] {
             conv { channels: 24 stride: 2 pool: "none" } conv { channels: 32 }
             fc: 40 activation: "leaky_relu" l2_normalize: false })",
-                      {1, 20, 20}, 16}));
+                                           {1, 20, 20},
+                                           16}));
 
 // Finite differences through the whole encoder, w.r.t. the input and every
 // parameter (batch statistics in training mode when batch_norm is on). With

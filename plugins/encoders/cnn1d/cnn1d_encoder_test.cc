@@ -117,13 +117,12 @@ INSTANTIATE_TEST_SUITE_P(
 // numbers of the training-mode primitives in eval mode within float
 // rounding; elements that differ in their bits are reported, not failed.
 TEST(Cnn1dEncoderTest, InferenceMatchesTrainingPrimitivesInEvalMode) {
-  for (const char* config : {
-           // The shipped cbf_cnn1d encoder (CBF series of length 128).
-           R"(name: "cnn1d" [siamese.cnn1d] {
+  for (const char* config : {// The shipped cbf_cnn1d encoder (CBF series of length 128).
+                             R"(name: "cnn1d" [siamese.cnn1d] {
                conv { channels: 32 kernel: 5 } conv { channels: 64 kernel: 5 } fc: 128
                global_pool: true })",
-           // Batch norm on running statistics, dropout off, flattened, gelu.
-           R"(name: "cnn1d" [siamese.cnn1d] {
+                             // Batch norm on running statistics, dropout off, flattened, gelu.
+                             R"(name: "cnn1d" [siamese.cnn1d] {
                conv { channels: 16 } conv { channels: 24 kernel: 3 } fc: 32 fc: 16
                batch_norm: true dropout: 0.5 global_pool: false activation: "gelu" })"}) {
     auto e = MakeEncoder(config, {1, 128}, 32, 5);

@@ -203,9 +203,9 @@ inline ::testing::AssertionResult RowsHaveUnitNorm(const Tensor& y_in, double to
 // second reuses the frozen weight copies.
 struct InferenceComparison {
   Tensor training, inference, inference_again;
-  int64_t tape_nodes = 0;      // recorded by the training-mode forward (> 0)
-  int64_t frozen_weights = 0;  // weight copies made by the inference forward
-  int64_t bit_differences = 0; // elements where the two results differ at all
+  int64_t tape_nodes = 0;       // recorded by the training-mode forward (> 0)
+  int64_t frozen_weights = 0;   // weight copies made by the inference forward
+  int64_t bit_differences = 0;  // elements where the two results differ at all
   double max_abs_difference = 0;
 };
 
