@@ -210,16 +210,24 @@ void BM_CnnBatchHardTrainStep(benchmark::State& state) {
       static_cast<double>(PrimitiveCache::creations() - created);
 }
 
-// The peer's cnn_infer: embeddings of B images (default 256), no gradient.
+// The peer's cnn_infer: embeddings of B images (default 256), no gradient,
+// as evaluation runs it (framework/train/evaluate.cc): inside a NoGradScope
+// (forward_inference primitives, ReLU fused into conv and fc) and a
+// FrozenWeightsScope (each weight reordered once, not once per batch).
 void BM_CnnInference(benchmark::State& state) {
   const int64_t n = state.range(0);
   SmallCnn model(0);
   Variable images(Random({n, 1, 28, 28}, 1));
   NoGradScope no_grad;
+  FrozenWeightsScope frozen;
+  benchmark::DoNotOptimize(model.Forward(images).value().raw());  // warm-up
+  const int64_t created = PrimitiveCache::creations();
   for (auto _ : state) benchmark::DoNotOptimize(model.Forward(images).value().raw());
   state.SetItemsProcessed(state.iterations() * n);
   state.counters["embeddings_per_s"] =
       benchmark::Counter(n, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["primitives_created_in_loop"] =
+      static_cast<double>(PrimitiveCache::creations() - created);
 }
 
 // Hadsell et al. 2006 on pairs (e1[i], e2[i]) with labels y [P] (1 = same):

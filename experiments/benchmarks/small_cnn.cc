@@ -34,9 +34,12 @@ Variable SmallCnn::Forward(const Variable& images) const {
   same.pad_h = same.pad_w = 1;
   Pool2dOptions pool2;
   pool2.kernel_h = pool2.kernel_w = pool2.stride_h = pool2.stride_w = 2;
-  Variable x = MaxPool2d(Relu(Conv2d(images, conv1_w_, conv1_b_, same)), pool2);
-  x = MaxPool2d(Relu(Conv2d(x, conv2_w_, conv2_b_, same)), pool2);
-  x = Relu(Linear(x, fc1_w_, fc1_b_));
+  // The ReLUs go into the layers' primitives as post-ops when no gradient is
+  // needed (inference); in training they are separate ops, as before.
+  const Activation relu = Activation::Relu();
+  Variable x = MaxPool2d(Conv2d(images, conv1_w_, conv1_b_, same, relu), pool2);
+  x = MaxPool2d(Conv2d(x, conv2_w_, conv2_b_, same, relu), pool2);
+  x = Linear(x, fc1_w_, fc1_b_, relu);
   return L2Normalize(Linear(x, fc2_w_, fc2_b_));
 }
 

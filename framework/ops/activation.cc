@@ -9,12 +9,21 @@ using dnnl::algorithm;
 using EltwiseFwd = CachedPrimitive<dnnl::eltwise_forward::primitive_desc, dnnl::eltwise_forward>;
 using EltwiseBwd = CachedPrimitive<dnnl::eltwise_backward::primitive_desc, dnnl::eltwise_backward>;
 
-// y = f(x), in x's layout.
-Tensor EltwiseForward(algorithm alg, float alpha, float beta, const Tensor& x) {
+// y = f(x), in x's layout. forward_inference when no backward will run
+// (same values: the prop kind only tells oneDNN whether to keep anything for
+// a backward).
+Tensor EltwiseForward(algorithm alg, float alpha, float beta, const Tensor& x, bool need_grad) {
   const dnnl::memory::desc& md = x.desc();
+  const dnnl::prop_kind prop = ForwardKind(need_grad);
   EltwiseFwd& p = PrimitiveCache::GetOrCreate<EltwiseFwd>(
-      PrimitiveKey("eltwise_fwd").Add(static_cast<int64_t>(alg)).Add(alpha).Add(beta).Add(md), [&] {
-        dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_training, alg, md, alpha, beta);
+      PrimitiveKey("eltwise_fwd")
+          .Add(static_cast<int64_t>(prop))
+          .Add(static_cast<int64_t>(alg))
+          .Add(alpha)
+          .Add(beta)
+          .Add(md),
+      [&] {
+        dnnl::eltwise_forward::desc d(prop, alg, md, alpha, beta);
         dnnl::eltwise_forward::primitive_desc pd(d, CpuEngine());
         return EltwiseFwd{pd, dnnl::eltwise_forward(pd)};
       });
@@ -44,13 +53,71 @@ Tensor EltwiseBackward(algorithm alg, float alpha, float beta, const Tensor& x,
 }
 
 Variable Eltwise(const char* op, algorithm alg, float alpha, float beta, const Variable& x) {
-  Tensor y = EltwiseForward(alg, alpha, beta, x.value());
+  Tensor y = EltwiseForward(alg, alpha, beta, x.value(), NeedsGrad({x}));
   return RecordOp(op, {x}, y, [x, alg, alpha, beta](const Tensor& dy) {
     x.AccumulateGrad(EltwiseBackward(alg, alpha, beta, x.value(), dy));
   });
 }
 
+// The algorithm, alpha and beta of an activation, as the ops below pass them.
+struct EltwiseParams {
+  algorithm alg;
+  float alpha, beta;
+};
+
+EltwiseParams ParamsOf(const Activation& act) {
+  switch (act.kind) {
+    case Activation::Kind::kRelu:
+      return {algorithm::eltwise_relu, 0.f, 0.f};
+    case Activation::Kind::kLeakyRelu:
+      return {algorithm::eltwise_relu, act.slope, 0.f};
+    case Activation::Kind::kGelu:
+      return {act.gelu == GeluApproximation::kErf ? algorithm::eltwise_gelu_erf
+                                                  : algorithm::eltwise_gelu_tanh,
+              0.f, 0.f};
+    case Activation::Kind::kNone:
+      break;
+  }
+  SIAMESE_CHECK(false) << "activation: no eltwise algorithm for Activation::None()";
+  return {};
+}
+
 }  // namespace
+
+Variable Activate(const Variable& x, const Activation& act) {
+  switch (act.kind) {
+    case Activation::Kind::kNone:
+      return x;
+    case Activation::Kind::kRelu:
+      return Relu(x);
+    case Activation::Kind::kLeakyRelu:
+      return LeakyRelu(x, act.slope);
+    case Activation::Kind::kGelu:
+      return Gelu(x, act.gelu);
+  }
+  return x;
+}
+
+namespace ops_internal {
+
+dnnl::primitive_attr PostOpAttr(const Activation& act) {
+  dnnl::primitive_attr attr;
+  if (act.is_none()) return attr;
+  const EltwiseParams e = ParamsOf(act);
+  dnnl::post_ops ops;
+  ops.append_eltwise(1.0f, e.alg, e.alpha, e.beta);
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+void AddToKey(const Activation& act, PrimitiveKey* key) {
+  key->Add(static_cast<int64_t>(act.kind));
+  if (act.is_none()) return;
+  const EltwiseParams e = ParamsOf(act);
+  key->Add(static_cast<int64_t>(e.alg)).Add(e.alpha).Add(e.beta);
+}
+
+}  // namespace ops_internal
 
 Variable Relu(const Variable& x) { return Eltwise("relu", algorithm::eltwise_relu, 0.f, 0.f, x); }
 

@@ -1,10 +1,13 @@
 // Element-wise activations and unary math, forward and backward on oneDNN's
 // eltwise primitives. All accept tensors in any layout (blocked included) and
 // return the same layout, so they sit between convolutions without reorders.
+// When no gradient is needed (inside a NoGradScope, or no input requires
+// one) they run forward_inference primitives.
 #ifndef SIAMESE_FRAMEWORK_OPS_ACTIVATION_H_
 #define SIAMESE_FRAMEWORK_OPS_ACTIVATION_H_
 
 #include "framework/autograd/variable.h"
+#include "framework/tensor/dnnl_context.h"
 
 namespace siamese {
 
@@ -29,6 +32,40 @@ Variable Square(const Variable& x);
 Variable Clamp(const Variable& x, float lo, float hi);
 // alpha * x + beta.
 Variable Affine(const Variable& x, float alpha, float beta);
+
+// An activation that a convolution or linear layer applies to its own
+// output: Conv2d(x, w, b, options, act) is act(Conv2d(x, w, b, options)).
+// When no gradient is needed the layer runs one forward_inference primitive
+// with the activation as a oneDNN eltwise post-op (no separate pass over the
+// output); otherwise it records the layer and the activation as two ops, so
+// training computes exactly what the two calls in a row compute.
+struct Activation {
+  enum class Kind { kNone, kRelu, kLeakyRelu, kGelu };
+  Kind kind = Kind::kNone;
+  float slope = 0.0f;                                // kLeakyRelu
+  GeluApproximation gelu = GeluApproximation::kErf;  // kGelu
+
+  static Activation None() { return {}; }
+  static Activation Relu() { return {Kind::kRelu}; }
+  static Activation LeakyRelu(float slope = 0.01f) { return {Kind::kLeakyRelu, slope}; }
+  static Activation Gelu(GeluApproximation a = GeluApproximation::kErf) {
+    return {Kind::kGelu, 0.0f, a};
+  }
+  bool is_none() const { return kind == Kind::kNone; }
+};
+
+// act(x) through the matching op above (x itself for Activation::None()).
+Variable Activate(const Variable& x, const Activation& act);
+
+// For the ops that fuse an activation (conv, linear); not part of the op API.
+namespace ops_internal {
+// A primitive_attr carrying act as an eltwise post-op (no post-op for
+// Activation::None()); the post-op runs the same algorithm, alpha and beta as
+// the standalone op.
+dnnl::primitive_attr PostOpAttr(const Activation& act);
+// Appends what selects act's post-op to a primitive cache key.
+void AddToKey(const Activation& act, PrimitiveKey* key);
+}  // namespace ops_internal
 
 }  // namespace siamese
 

@@ -54,6 +54,17 @@ double GeluTanh(double x) {
   return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
 }
 
+// Without a gradient the op runs a forward_inference primitive; the values
+// are those of the forward_training one.
+TEST_P(ActivationTest, InferencePathMatchesTrainingPath) {
+  const Case& c = GetParam();
+  Tensor x = RandomTensor({3, 5, 7}, 12, c.lo, c.hi);
+  Tensor trained = c.op(Variable(x, true)).value();
+  ClearTape();
+  NoGradScope no_grad;
+  EXPECT_EQ(c.op(Variable(x, true)).value().ToVector(), trained.ToVector()) << c.name;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     All, ActivationTest,
     ::testing::Values(
@@ -82,6 +93,17 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"affine", [](const Variable& x) { return Affine(x, -1.5f, 0.25f); },
              [](double x) { return -1.5 * x + 0.25; }}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+
+TEST(ActivationTest, ActivateAppliesTheNamedOp) {
+  Tensor x = RandomTensor({4, 6}, 13, -2.0f, 2.0f);
+  const Variable v(x);
+  EXPECT_TRUE(Activate(v, Activation::None()).SameAs(v));
+  EXPECT_EQ(Activate(v, Activation::Relu()).value().ToVector(), Relu(v).value().ToVector());
+  EXPECT_EQ(Activate(v, Activation::LeakyRelu(0.2f)).value().ToVector(),
+            LeakyRelu(v, 0.2f).value().ToVector());
+  EXPECT_EQ(Activate(v, Activation::Gelu(GeluApproximation::kTanh)).value().ToVector(),
+            Gelu(v, GeluApproximation::kTanh).value().ToVector());
+}
 
 TEST(ClampTest, KinksAwayFromBoundsForGradCheck) {
   // Clamp's bounds must not coincide with test points; make sure the

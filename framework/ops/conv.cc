@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/ops/frozen_weights.h"
 #include "framework/ops/op_util.h"
 
 namespace siamese {
@@ -75,6 +76,7 @@ using ConvBwdData = CachedPrimitive<dnnl::convolution_backward_data::primitive_d
 using ConvBwdWeights = CachedPrimitive<dnnl::convolution_backward_weights::primitive_desc,
                                        dnnl::convolution_backward_weights>;
 
+// The forward_training primitive (the backward primitives' hint).
 ConvFwd& ForwardPrimitive(const Shape& x, const Shape& w, const Shape& y, bool has_bias,
                           const ConvGeometry& g) {
   return PrimitiveCache::GetOrCreate<ConvFwd>(ConvKey("conv_fwd", x, w, has_bias, g), [&] {
@@ -89,6 +91,41 @@ ConvFwd& ForwardPrimitive(const Shape& x, const Shape& w, const Shape& y, bool h
     dnnl::convolution_forward::primitive_desc pd(d, CpuEngine());
     return ConvFwd{pd, dnnl::convolution_forward(pd)};
   });
+}
+
+// The forward_inference primitive with `act` as a post-op, on the kernel and
+// layouts of the forward_training one (see UseImplementationOf).
+ConvFwd& InferencePrimitive(const Shape& x, const Shape& w, const Shape& y, bool has_bias,
+                            const ConvGeometry& g, const Activation& act) {
+  PrimitiveKey key = ConvKey("conv_fwd_inference", x, w, has_bias, g);
+  ops_internal::AddToKey(act, &key);
+  return PrimitiveCache::GetOrCreate<ConvFwd>(key, [&] {
+    const auto kind = dnnl::prop_kind::forward_inference;
+    auto d = has_bias
+                 ? dnnl::convolution_forward::desc(kind, algorithm::convolution_direct, AnyDesc(x),
+                                                   AnyDesc(w), PlainDesc({w[0]}), AnyDesc(y),
+                                                   g.Strides(), g.DnnlDilates(), g.Pads(), g.Pads())
+                 : dnnl::convolution_forward::desc(kind, algorithm::convolution_direct, AnyDesc(x),
+                                                   AnyDesc(w), AnyDesc(y), g.Strides(),
+                                                   g.DnnlDilates(), g.Pads(), g.Pads());
+    dnnl::convolution_forward::primitive_desc pd(d, ops_internal::PostOpAttr(act), CpuEngine());
+    UseImplementationOf(ForwardPrimitive(x, w, y, has_bias, g).pd, &pd);
+    return ConvFwd{pd, dnnl::convolution_forward(pd)};
+  });
+}
+
+// act(conv(x, w) + b) in the primitive's dst layout, without a backward.
+Tensor ConvInference(const Tensor& x, const Tensor& w, const Tensor& b, const Shape& y_shape,
+                     const ConvGeometry& g, const Activation& act) {
+  ConvFwd& p = InferencePrimitive(x.shape(), w.shape(), y_shape, b.defined(), g, act);
+  Tensor xl = x.ToLayout(p.pd.src_desc());
+  Tensor wl = ops_internal::WeightInLayout(w, p.pd.weights_desc());
+  Tensor y = Tensor::EmptyWithLayout(y_shape, p.pd.dst_desc());
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, xl.memory()}, {DNNL_ARG_WEIGHTS, wl.memory()}, {DNNL_ARG_DST, y.memory()}};
+  if (b.defined()) args[DNNL_ARG_BIAS] = b.memory();
+  Execute(p.prim, args);
+  return y;
 }
 
 // y = conv(x, w) + b in the primitive's dst layout; *xs receives x in the
@@ -160,9 +197,15 @@ void ConvBackwardWeights(const Tensor& xs, const Shape& w_shape, const Tensor& d
 }
 
 Variable ConvNd(const char* op, const Variable& x, const Variable& weight, const Variable& bias,
-                const ConvGeometry& g) {
+                const ConvGeometry& g, const Activation& act) {
   const Shape y_shape = ConvOutputShape(op, x.shape(), weight.shape(), bias, g);
   const bool has_bias = bias.defined();
+  if (!NeedsGrad({x, weight, bias})) {
+    return Variable(ConvInference(x.value(), weight.value(), has_bias ? bias.value() : Tensor(),
+                                  y_shape, g, act));
+  }
+  // A backward follows: the convolution and the activation as two ops.
+  if (!act.is_none()) return Activate(ConvNd(op, x, weight, bias, g, Activation::None()), act);
   Tensor xs;
   Tensor y =
       ConvForward(x.value(), weight.value(), has_bias ? bias.value() : Tensor(), y_shape, g, &xs);
@@ -187,15 +230,17 @@ Variable ConvNd(const char* op, const Variable& x, const Variable& weight, const
 }  // namespace
 
 Variable Conv2d(const Variable& x, const Variable& weight, const Variable& bias,
-                const Conv2dOptions& o) {
+                const Conv2dOptions& o, const Activation& activation) {
   return ConvNd(
       "conv2d", x, weight, bias,
-      ConvGeometry{{o.stride_h, o.stride_w}, {o.pad_h, o.pad_w}, {o.dilation_h, o.dilation_w}});
+      ConvGeometry{{o.stride_h, o.stride_w}, {o.pad_h, o.pad_w}, {o.dilation_h, o.dilation_w}},
+      activation);
 }
 
 Variable Conv1d(const Variable& x, const Variable& weight, const Variable& bias,
-                const Conv1dOptions& o) {
-  return ConvNd("conv1d", x, weight, bias, ConvGeometry{{o.stride}, {o.padding}, {o.dilation}});
+                const Conv1dOptions& o, const Activation& activation) {
+  return ConvNd("conv1d", x, weight, bias, ConvGeometry{{o.stride}, {o.padding}, {o.dilation}},
+                activation);
 }
 
 }  // namespace siamese

@@ -1,5 +1,7 @@
 // Convolutions (1-D and 2-D), forward and backward on oneDNN's convolution
-// primitives (direct algorithm, forward_training).
+// primitives (direct algorithm). The forward runs forward_training when a
+// backward will follow, forward_inference otherwise (inside a NoGradScope or
+// when no input requires a gradient); both give the same values.
 //
 // Layouts. The input may be in any layout. The forward primitive is created
 // with src, weights and dst in format "any", so oneDNN picks its preferred
@@ -11,7 +13,8 @@
 // dst layout; call ToPlain() for plain values.
 //
 // Parameters. weight and bias are plain parameters; the weight is reordered
-// into the primitive's weights layout on each call (a cached reorder). The
+// into the primitive's weights layout on each call (a cached reorder), or
+// once per FrozenWeightsScope (frozen_weights.h) when no gradient is needed. The
 // weight gradient is returned plain, so optimizers update the plain parameter
 // directly. The input gradient comes in the layout the backward-data
 // primitive prefers (a leaf input gets it in its own layout, see
@@ -27,6 +30,7 @@
 #include <cstdint>
 
 #include "framework/autograd/variable.h"
+#include "framework/ops/activation.h"
 
 namespace siamese {
 
@@ -40,10 +44,13 @@ struct Conv2dOptions {
 //                                         * weight[o, c, p, q].
 // x is [N, C, H, W] (any layout), weight [O, C, KH, KW] (plain), bias [O] or
 // undefined (no bias). Returns [N, O, OH, OW] in the primitive's layout.
+// `activation` is applied to the output, fused into the primitive as a
+// post-op when no gradient is needed (see Activation in activation.h).
 // REQUIRES: strides and dilations >= 1, paddings >= 0, and the dilated kernel
 // fits the padded input.
 Variable Conv2d(const Variable& x, const Variable& weight, const Variable& bias,
-                const Conv2dOptions& options = {});
+                const Conv2dOptions& options = {},
+                const Activation& activation = Activation::None());
 
 struct Conv1dOptions {
   int64_t stride = 1, padding = 0, dilation = 1;
@@ -53,7 +60,8 @@ struct Conv1dOptions {
 // x is [N, C, L], weight [O, C, K], bias [O] or undefined; returns [N, O, OL].
 // REQUIRES: as Conv2d.
 Variable Conv1d(const Variable& x, const Variable& weight, const Variable& bias,
-                const Conv1dOptions& options = {});
+                const Conv1dOptions& options = {},
+                const Activation& activation = Activation::None());
 
 }  // namespace siamese
 

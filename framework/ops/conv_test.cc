@@ -167,6 +167,83 @@ TEST(Conv2dTest, SecondIdenticalCallCreatesNoPrimitive) {
   EXPECT_EQ(PrimitiveCache::creations(), before);
 }
 
+// The activation argument. With gradients: the convolution and the
+// activation as two recorded ops (value and gradients those of the two calls
+// in a row). Without: one forward_inference primitive with the activation as
+// a post-op, on the training primitive's kernel and layouts, so the values
+// agree (relu, which does not round, bit for bit).
+TEST(Conv2dTest, ActivationMatchesSeparateOps) {
+  const Tensor x = RandomTensor({3, 17, 9, 9}, 1), w = RandomTensor({32, 17, 3, 3}, 2, -0.3f, 0.3f);
+  const Tensor b = RandomTensor({32}, 3), dy = RandomTensor({3, 32, 9, 9}, 4);
+  const Conv2dOptions o = Opts(1, 1, 1);
+  for (const Activation& act :
+       {Activation::Relu(), Activation::LeakyRelu(0.1f), Activation::Gelu(GeluApproximation::kErf),
+        Activation::Gelu(GeluApproximation::kTanh)}) {
+    Variable x1(x, true), w1(w, true), b1(b, true);
+    Variable y1 = Activate(Conv2d(x1, w1, b1, o), act);
+    y1.Backward(dy);
+    Variable x2(x, true), w2(w, true), b2(b, true);
+    Variable y2 = Conv2d(x2, w2, b2, o, act);
+    EXPECT_EQ(TapeSize(), 2);
+    y2.Backward(dy);
+    EXPECT_EQ(y2.value().ToPlain().ToVector(), y1.value().ToPlain().ToVector());
+    EXPECT_EQ(x2.grad().ToPlain().ToVector(), x1.grad().ToPlain().ToVector());
+    EXPECT_EQ(w2.grad().ToVector(), w1.grad().ToVector());
+    EXPECT_EQ(b2.grad().ToVector(), b1.grad().ToVector());
+
+    NoGradScope no_grad;
+    Variable y3 = Conv2d(Variable(x, true), Variable(w, true), Variable(b, true), o, act);
+    EXPECT_EQ(TapeSize(), 0);
+    EXPECT_FALSE(y3.requires_grad());
+    EXPECT_EQ(y3.value().desc(), y1.value().desc());  // the same blocked layout
+    if (act.kind == Activation::Kind::kRelu) {
+      EXPECT_EQ(y3.value().ToPlain().ToVector(), y1.value().ToPlain().ToVector());
+    } else {
+      EXPECT_TRUE(TensorsNear(y3.value(), y1.value().ToPlain(), 1e-6f, 1e-6f));
+    }
+  }
+}
+
+// Inputs that require no gradient take the inference path too, also outside
+// a NoGradScope; its values are those of the training path.
+TEST(Conv2dTest, InferencePathMatchesTrainingPath) {
+  const Tensor x = RandomTensor({2, 16, 7, 7}, 5), w = RandomTensor({16, 16, 3, 3}, 6);
+  const Tensor b = RandomTensor({16}, 7);
+  Variable trained = Conv2d(Variable(x, true), Variable(w), Variable(b), Opts(1, 1, 1));
+  ASSERT_TRUE(trained.requires_grad());
+  ClearTape();
+  Variable inferred = Conv2d(Variable(x), Variable(w), Variable(b), Opts(1, 1, 1));
+  EXPECT_FALSE(inferred.requires_grad());
+  EXPECT_EQ(inferred.value().ToPlain().ToVector(), trained.value().ToPlain().ToVector());
+}
+
+TEST(Conv2dTest, SecondIdenticalInferenceCallCreatesNoPrimitive) {
+  Tensor x = RandomTensor({2, 17, 6, 6}, 1), w = RandomTensor({16, 17, 3, 3}, 2);
+  Tensor b = RandomTensor({16}, 3);
+  NoGradScope no_grad;
+  auto call = [&] {
+    Variable h = Conv2d(Variable(x), Variable(w), Variable(b), Opts(1, 1, 1), Activation::Relu());
+    Conv1d(Variable(RandomTensor({2, 16, 20}, 4)), Variable(RandomTensor({16, 16, 5}, 5)),
+           Variable(), {1, 2, 1}, Activation::Gelu());
+    return h;
+  };
+  call();
+  const int64_t before = PrimitiveCache::creations();
+  call();
+  EXPECT_EQ(PrimitiveCache::creations(), before);
+}
+
+TEST(Conv1dTest, ActivationWithoutGradientMatchesSeparateOps) {
+  const Tensor x = RandomTensor({2, 16, 20}, 1), w = RandomTensor({32, 16, 5}, 2);
+  const Tensor b = RandomTensor({32}, 3);
+  const Conv1dOptions o{1, 2, 1};
+  Tensor separate = Relu(Conv1d(Variable(x, true), Variable(w), Variable(b), o)).value();
+  ClearTape();
+  NoGradScope no_grad;
+  Tensor fused = Conv1d(Variable(x), Variable(w), Variable(b), o, Activation::Relu()).value();
+  EXPECT_EQ(fused.ToPlain().ToVector(), separate.ToPlain().ToVector());
+}
+
 TEST(Conv2dDeathTest, MismatchedChannels) {
   EXPECT_DEATH(Conv2d(Variable(Tensor::Zeros({2, 3, 5, 5})), Variable(Tensor::Zeros({4, 2, 3, 3})),
                       Variable()),

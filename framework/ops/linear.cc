@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "framework/ops/frozen_weights.h"
 #include "framework/ops/op_util.h"
 
 namespace siamese {
@@ -36,6 +37,36 @@ IpFwd& LinearForwardPrimitive(const dnnl::memory::desc& src, const Shape& w_shap
         dnnl::inner_product_forward::primitive_desc pd(d, CpuEngine());
         return IpFwd{pd, dnnl::inner_product_forward(pd)};
       });
+}
+
+// act(x . W^T + b) on a forward_inference primitive with act as a post-op
+// (on the kernel and layouts of the forward_training one, see
+// UseImplementationOf), without a backward.
+Tensor LinearInference(const Tensor& x, const Tensor& w, const Tensor& b, const Activation& act) {
+  const Shape w_shape = WeightShapeFor(x, w.dim(0));
+  const bool has_bias = b.defined();
+  const dnnl::memory::desc& src = x.desc();
+  PrimitiveKey key("linear_fwd_inference");
+  key.Add(src).Add(w_shape).Add(static_cast<int64_t>(has_bias));
+  ops_internal::AddToKey(act, &key);
+  IpFwd& p = PrimitiveCache::GetOrCreate<IpFwd>(key, [&] {
+    const int64_t out = w_shape[0];
+    const auto kind = dnnl::prop_kind::forward_inference;
+    dnnl::memory::desc wd = AnyDesc(w_shape);
+    dnnl::memory::desc dst = AnyDesc({src.dims()[0], out});
+    auto d = has_bias ? dnnl::inner_product_forward::desc(kind, src, wd, PlainDesc({out}), dst)
+                      : dnnl::inner_product_forward::desc(kind, src, wd, dst);
+    dnnl::inner_product_forward::primitive_desc pd(d, ops_internal::PostOpAttr(act), CpuEngine());
+    UseImplementationOf(LinearForwardPrimitive(src, w_shape, has_bias).pd, &pd);
+    return IpFwd{pd, dnnl::inner_product_forward(pd)};
+  });
+  Tensor wl = ops_internal::WeightInLayout(w.Reshape(w_shape), p.pd.weights_desc());
+  Tensor y = Tensor::EmptyWithLayout({x.dim(0), w.dim(0)}, p.pd.dst_desc());
+  std::unordered_map<int, dnnl::memory> args = {
+      {DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_WEIGHTS, wl.memory()}, {DNNL_ARG_DST, y.memory()}};
+  if (has_bias) args[DNNL_ARG_BIAS] = b.memory();
+  Execute(p.prim, args);
+  return y.ToPlain();
 }
 
 Tensor LinearForward(const Tensor& x, const Tensor& w, const Tensor& b) {
@@ -167,7 +198,8 @@ Tensor SumBatches(const Tensor& t) {
 
 }  // namespace
 
-Variable Linear(const Variable& x, const Variable& weight, const Variable& bias) {
+Variable Linear(const Variable& x, const Variable& weight, const Variable& bias,
+                const Activation& act) {
   const Tensor& xv = x.value();
   const Tensor& wv = weight.value();
   SIAMESE_CHECK(xv.rank() >= 2 && wv.rank() == 2 && wv.dim(1) == xv.numel() / xv.dim(0))
@@ -178,6 +210,11 @@ Variable Linear(const Variable& x, const Variable& weight, const Variable& bias)
     SIAMESE_CHECK(bias.shape() == Shape{wv.dim(0)})
         << "linear: bias " << bias.value().ShapeString() << " for weight " << wv.ShapeString();
   }
+  if (!NeedsGrad({x, weight, bias})) {
+    return Variable(LinearInference(xv, wv, has_bias ? bias.value() : Tensor(), act));
+  }
+  // A backward follows: the layer and the activation as two ops.
+  if (!act.is_none()) return Activate(Linear(x, weight, bias, Activation::None()), act);
   Tensor y = LinearForward(xv, wv, has_bias ? bias.value() : Tensor());
   std::vector<Variable> inputs = {x, weight};
   if (has_bias) inputs.push_back(bias);

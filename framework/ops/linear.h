@@ -3,6 +3,7 @@
 #define SIAMESE_FRAMEWORK_OPS_LINEAR_H_
 
 #include "framework/autograd/variable.h"
+#include "framework/ops/activation.h"
 
 namespace siamese {
 
@@ -11,8 +12,12 @@ namespace siamese {
 // output of a pooling layer; it is flattened logically, channel-major as
 // in PyTorch's flatten, without a reorder). weight is [O, F] with
 // F = prod(x.shape[1:]); bias is [O] or undefined (no bias).
-// Returns [N, O].
-Variable Linear(const Variable& x, const Variable& weight, const Variable& bias);
+// Returns [N, O]. `activation` is applied to the output, fused into the
+// primitive as a post-op when no gradient is needed (see Activation in
+// activation.h); then the primitive is forward_inference and the weight is
+// reordered once per FrozenWeightsScope (frozen_weights.h).
+Variable Linear(const Variable& x, const Variable& weight, const Variable& bias,
+                const Activation& activation = Activation::None());
 
 // c = op(a) . op(b), where op transposes the last two dims when asked.
 // a is [..., M, K] (or [..., K, M] when transpose_a); b likewise [..., K, N].

@@ -1,6 +1,7 @@
 #include "framework/ops/linear.h"
 
 #include "framework/autograd/gradient_check.h"
+#include "framework/ops/activation.h"
 #include "framework/tensor/dnnl_context.h"
 #include "gtest/gtest.h"
 
@@ -120,6 +121,53 @@ TEST(LinearTest, SecondIdenticalCallCreatesNoPrimitive) {
   step();
   const int64_t before = PrimitiveCache::creations();
   step();
+  EXPECT_EQ(PrimitiveCache::creations(), before);
+}
+
+// The activation argument: with gradients, the layer and the activation as
+// two recorded ops; without, one forward_inference primitive with the
+// activation as a post-op, on the training primitive's kernel (relu, which
+// does not round, bit for bit).
+TEST(LinearTest, ActivationMatchesSeparateOps) {
+  // A blocked 4-D input, as the conv encoders hand to their first fc layer.
+  const Tensor x = RandomTensor({8, 32, 3, 3}, 1)
+                       .ToLayout(dnnl::memory::desc({8, 32, 3, 3}, dnnl::memory::data_type::f32,
+                                                    dnnl::memory::format_tag::nChw16c));
+  const Tensor w = RandomTensor({24, 288}, 2, -0.2f, 0.2f), b = RandomTensor({24}, 3);
+  const Tensor dy = RandomTensor({8, 24}, 4);
+  for (const Activation& act :
+       {Activation::Relu(), Activation::LeakyRelu(0.1f), Activation::Gelu()}) {
+    Variable x1(x, true), w1(w, true), b1(b, true);
+    Variable y1 = Activate(Linear(x1, w1, b1), act);
+    y1.Backward(dy);
+    Variable x2(x, true), w2(w, true), b2(b, true);
+    Variable y2 = Linear(x2, w2, b2, act);
+    EXPECT_EQ(TapeSize(), 2);
+    y2.Backward(dy);
+    EXPECT_EQ(y2.value().ToVector(), y1.value().ToVector());
+    EXPECT_EQ(x2.grad().ToPlain().ToVector(), x1.grad().ToPlain().ToVector());
+    EXPECT_EQ(w2.grad().ToVector(), w1.grad().ToVector());
+    EXPECT_EQ(b2.grad().ToVector(), b1.grad().ToVector());
+
+    NoGradScope no_grad;
+    Variable y3 = Linear(Variable(x, true), Variable(w, true), Variable(b, true), act);
+    EXPECT_EQ(TapeSize(), 0);
+    EXPECT_FALSE(y3.requires_grad());
+    ASSERT_TRUE(y3.value().is_plain());
+    if (act.kind == Activation::Kind::kRelu) {
+      EXPECT_EQ(y3.value().ToVector(), y1.value().ToVector());
+    } else {
+      EXPECT_TRUE(TensorsNear(y3.value(), y1.value(), 1e-6f, 1e-6f));
+    }
+  }
+}
+
+TEST(LinearTest, SecondIdenticalInferenceCallCreatesNoPrimitive) {
+  Tensor x = RandomTensor({8, 10}, 1), w = RandomTensor({4, 10}, 2), b = RandomTensor({4}, 3);
+  NoGradScope no_grad;
+  Linear(Variable(x), Variable(w), Variable(b), Activation::Relu());
+  const int64_t before = PrimitiveCache::creations();
+  Linear(Variable(x), Variable(w), Variable(b), Activation::Relu());
   EXPECT_EQ(PrimitiveCache::creations(), before);
 }
 

@@ -2,8 +2,11 @@
 #ifndef SIAMESE_FRAMEWORK_OPS_OP_UTIL_H_
 #define SIAMESE_FRAMEWORK_OPS_OP_UTIL_H_
 
+#include <initializer_list>
+#include <string>
 #include <unordered_map>
 
+#include "framework/autograd/variable.h"
 #include "framework/base/check.h"
 #include "framework/tensor/dnnl_context.h"
 #include "framework/tensor/tensor.h"
@@ -18,6 +21,46 @@ inline void Execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl
 }
 
 inline dnnl::memory::dims ToDims(const Shape& s) { return dnnl::memory::dims(s.begin(), s.end()); }
+
+// True when an op on `inputs` will record a backward: gradients are enabled
+// (no NoGradScope) and some input requires a gradient. Undefined inputs
+// (e.g. an absent bias) count as not requiring one.
+inline bool NeedsGrad(std::initializer_list<Variable> inputs) {
+  if (!GradEnabled()) return false;
+  for (const Variable& v : inputs) {
+    if (v.requires_grad()) return true;
+  }
+  return false;
+}
+
+// The prop kind of a forward primitive: forward_training when a backward
+// will run, else forward_inference (no workspace, no saved statistics).
+inline dnnl::prop_kind ForwardKind(bool need_grad) {
+  return need_grad ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+}
+
+// Moves *pd (an inference primitive descriptor of a convolution or inner
+// product, still at its first implementation) to the implementation that
+// `training` (the forward_training descriptor of the same problem) runs,
+// with the same src, weights and dst layouts, if *pd offers it; otherwise
+// leaves *pd at its first choice. So inference computes what training-mode
+// primitives compute, in the same order (bit for bit, post-ops aside), and
+// hands the same layouts on: oneDNN's first inference choice is often
+// another kernel (e.g. brgconv on nhwc instead of the direct nChw16c
+// kernel), which sums in another order and measured slower on this
+// framework's benchmark CNN.
+template <typename PD>
+void UseImplementationOf(const PD& training, PD* pd) {
+  const PD first = *pd;
+  const std::string impl = training.impl_info_str();
+  do {
+    if (impl == pd->impl_info_str() && pd->src_desc() == training.src_desc() &&
+        pd->weights_desc() == training.weights_desc() && pd->dst_desc() == training.dst_desc()) {
+      return;
+    }
+  } while (pd->next_impl());
+  *pd = first;
+}
 
 // A memory descriptor with the given dims and format "any", so that the
 // primitive chooses its preferred (often blocked) layout.

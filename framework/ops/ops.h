@@ -9,6 +9,7 @@
 #include "framework/ops/dropout.h"
 #include "framework/ops/elementwise.h"
 #include "framework/ops/embedding.h"
+#include "framework/ops/frozen_weights.h"
 #include "framework/ops/linear.h"
 #include "framework/ops/logsumexp.h"
 #include "framework/ops/norm.h"

@@ -62,11 +62,15 @@ using PoolBwd = CachedPrimitive<dnnl::pooling_backward::primitive_desc, dnnl::po
 memory::dims Dims(const std::vector<int64_t>& v) { return memory::dims(v.begin(), v.end()); }
 
 // The forward primitive runs on src as it is; dst "any" follows src's layout.
+// forward_training keeps max pooling's workspace for the backward;
+// forward_inference has none.
 PoolFwd& ForwardPrimitive(algorithm alg, const memory::desc& src, const Shape& y_shape,
-                          const PoolGeometry& g) {
-  return PrimitiveCache::GetOrCreate<PoolFwd>(PoolKey("pool_fwd", alg, src, g), [&] {
-    dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_training, alg, src, AnyDesc(y_shape),
-                                  Dims(g.stride), Dims(g.kernel), Dims(g.pad), Dims(g.pad));
+                          const PoolGeometry& g, bool need_grad = true) {
+  const dnnl::prop_kind prop = ForwardKind(need_grad);
+  const char* name = need_grad ? "pool_fwd" : "pool_fwd_inference";
+  return PrimitiveCache::GetOrCreate<PoolFwd>(PoolKey(name, alg, src, g), [&] {
+    dnnl::pooling_forward::desc d(prop, alg, src, AnyDesc(y_shape), Dims(g.stride), Dims(g.kernel),
+                                  Dims(g.pad), Dims(g.pad));
     dnnl::pooling_forward::primitive_desc pd(d, CpuEngine());
     return PoolFwd{pd, dnnl::pooling_forward(pd)};
   });
@@ -85,10 +89,10 @@ memory WorkspaceMemory(const memory::desc& md, const Tensor& ws) {
 }
 
 // y = pool(x) in the primitive's dst layout; *workspace receives the max
-// pooling workspace (undefined for average pooling).
+// pooling workspace (undefined for average pooling and without need_grad).
 Tensor PoolForward(algorithm alg, const Tensor& x, const Shape& y_shape, const PoolGeometry& g,
-                   Tensor* workspace) {
-  PoolFwd& p = ForwardPrimitive(alg, x.desc(), y_shape, g);
+                   bool need_grad, Tensor* workspace) {
+  PoolFwd& p = ForwardPrimitive(alg, x.desc(), y_shape, g, need_grad);
   Tensor y = Tensor::EmptyWithLayout(y_shape, p.pd.dst_desc());
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, x.memory()}, {DNNL_ARG_DST, y.memory()}};
   *workspace = WorkspaceFor(p.pd.workspace_desc());
@@ -124,8 +128,10 @@ Tensor PoolBackward(algorithm alg, const Tensor& x, const Tensor& dy, const Tens
 
 Variable PoolNd(const char* op, algorithm alg, const Variable& x, PoolGeometry g) {
   const Shape y_shape = PoolOutputShape(op, x.shape(), &g);
+  const bool need_grad = NeedsGrad({x});
   Tensor workspace;
-  Tensor y = PoolForward(alg, x.value(), y_shape, g, &workspace);
+  Tensor y = PoolForward(alg, x.value(), y_shape, g, need_grad, &workspace);
+  if (!need_grad) return Variable(y);
   return RecordOp(op, {x}, y, [x, alg, g, workspace](const Tensor& dy) {
     x.AccumulateGrad(PoolBackward(alg, x.value(), dy, workspace, g));
   });
@@ -148,8 +154,9 @@ Variable GlobalAvgPoolNd(const char* op, const Variable& x, size_t spatial) {
   g.stride = g.kernel;
   g.pad.assign(spatial, 0);
   const Shape y_shape = PoolOutputShape(op, x.shape(), &g);  // [N, C, 1(, 1)]
+  const bool need_grad = NeedsGrad({x});
   Tensor workspace;
-  Tensor y = PoolForward(alg, x.value(), y_shape, g, &workspace).ToPlain();
+  Tensor y = PoolForward(alg, x.value(), y_shape, g, need_grad, &workspace).ToPlain();
   Tensor out = y.Reshape({x.dim(0), x.dim(1)});
   return RecordOp(op, {x}, out, [x, alg, g, y_shape](const Tensor& dout) {
     Tensor dy = dout.ToPlain().Reshape(y_shape);

@@ -9,9 +9,11 @@
 //
 // Semantics are PyTorch's with floor output size and symmetric padding:
 //   out = (in + 2 * pad - kernel) / stride + 1.
-// Max pooling ignores padded positions; its forward saves oneDNN's workspace
-// (the argmax of each window) for the backward, which routes each output
-// gradient to that single input. Average pooling divides by the number of
+// Max pooling ignores padded positions; when a backward will follow, its
+// forward saves oneDNN's workspace (the argmax of each window) for the
+// backward, which routes each output gradient to that single input. When no
+// gradient is needed (NoGradScope, or x does not require one) the forward is
+// a forward_inference primitive without a workspace. Average pooling divides by the number of
 // real (non-padded) inputs in the window, or by the full kernel size when
 // count_include_pad is true.
 //

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "framework/autograd/gradient_check.h"
 #include "framework/tensor/dnnl_context.h"
@@ -224,6 +225,29 @@ TEST(PoolTest, SecondIdenticalCallCreatesNoPrimitive) {
   step();
   const int64_t before = PrimitiveCache::creations();
   step();
+  EXPECT_EQ(PrimitiveCache::creations(), before);
+}
+
+// Without a gradient the pooling runs forward_inference (max pooling keeps
+// no workspace); the values are those of the training path.
+TEST(PoolTest, InferenceMatchesTrainingPath) {
+  Tensor x = Blocked(DistinctTensor({2, 16, 6, 6}, 1));
+  auto all = [&](const Variable& xv) {
+    return std::vector<Tensor>{MaxPool2d(xv, {2, 2, 2, 2}).value().ToPlain(),
+                               AvgPool2d(xv, {3, 3, 1, 1, 1, 1}).value().ToPlain(),
+                               GlobalAvgPool2d(xv).value().ToPlain()};
+  };
+  const std::vector<Tensor> trained = all(Variable(x, true));
+  EXPECT_GT(TapeSize(), 0);
+  ClearTape();
+  NoGradScope no_grad;
+  const std::vector<Tensor> inferred = all(Variable(x, true));
+  EXPECT_EQ(TapeSize(), 0);
+  for (size_t i = 0; i < trained.size(); ++i) {
+    EXPECT_EQ(inferred[i].ToVector(), trained[i].ToVector()) << i;
+  }
+  const int64_t before = PrimitiveCache::creations();
+  all(Variable(x));
   EXPECT_EQ(PrimitiveCache::creations(), before);
 }
 

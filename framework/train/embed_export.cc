@@ -8,6 +8,7 @@
 #include "framework/io/npy.h"
 #include "framework/io/run_dir.h"
 #include "framework/io/tsv.h"
+#include "framework/ops/frozen_weights.h"
 
 namespace siamese {
 
@@ -75,7 +76,9 @@ absl::StatusOr<EmbeddingExport> ExportEmbeddings(TrainedModel* model, const std:
   result.dim = model->embedding_dim();
   result.output_dir = output_dir;
   Tensor embeddings = Tensor::Empty({chosen.size(), result.dim});
-  // Raw values (identity normalization); Embed applies the stored one.
+  // Raw values (identity normalization); Embed applies the stored one. The
+  // weights stay fixed over all blocks: reorder each once.
+  FrozenWeightsScope frozen;
   ForEachBlock(chosen, std::max<int64_t>(block_rows, 1), Normalization{},
                [&](const Tensor& batch, int64_t first) {
                  Tensor e = model->Embed(batch);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "framework/ops/frozen_weights.h"
 
 namespace siamese {
 namespace {
@@ -24,6 +25,9 @@ Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& nor
   const bool was_training = encoder->is_training();
   encoder->Eval();
   NoGradScope no_grad;
+  // The weights stay fixed over all blocks: reorder each into its
+  // primitive's layout once.
+  FrozenWeightsScope frozen;
   Tensor out;
   ForEachBlock(split, block, normalization, [&](const Tensor& batch, int64_t first) {
     Tensor e = encoder->ForwardTo(Variable(batch), layer).value().ToPlain();

@@ -1,3 +1,4 @@
+#include <iostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -119,6 +120,65 @@ INSTANTIATE_TEST_SUITE_P(
             conv { channels: 16 } conv { channels: 3 pool: "avg" } fc: 8 batch_norm: true })",
                       {1, 8, 8},
                       {2, {{3, 1, 1, 'm', 2}, {3, 1, 1, 'a', 2}}, true, 1, "relu", false, true}}));
+
+// Inference (NoGradScope, see CompareInferenceWithTraining) gives the
+// numbers of the training-mode primitives in eval mode (dropout off, batch
+// norm on its running statistics) within float rounding. Any element that
+// differs in its bits is reported (not failed): oneDNN may pick another
+// kernel (e.g. brgconv on nhwc instead of the direct nChw16c kernel), which
+// may sum in another order.
+struct InferenceCase {
+  std::string config;
+  Shape input;  // one example
+  int64_t batch;
+};
+
+class CnnInferenceTest : public ::testing::TestWithParam<InferenceCase> {};
+
+TEST_P(CnnInferenceTest, MatchesTrainingPrimitivesInEvalMode) {
+  const InferenceCase& c = GetParam();
+  auto e = MakeEncoder(c.config, c.input, 16, 4);
+  ASSERT_NE(e, nullptr);
+  Shape shape = c.input;
+  shape.insert(shape.begin(), c.batch);
+  const Tensor x = RandomTensor(shape, 21);
+  // Training-mode forwards first: they move batch norm's running statistics
+  // off (0, 1), so that eval mode uses real ones.
+  for (int i = 0; i < 2; ++i) e->Forward(Variable(RandomTensor(shape, 30 + i)));
+  ClearTape();
+  e->Eval();
+  const testing_util::InferenceComparison r =
+      testing_util::CompareInferenceWithTraining(e.get(), x);
+  EXPECT_GT(r.tape_nodes, 0);  // the reference did run training-mode ops
+  EXPECT_GT(r.frozen_weights, 0);
+  EXPECT_TRUE(TensorsNear(r.inference, r.training, 1e-6f, 1e-5f));
+  EXPECT_EQ(r.inference_again.ToVector(), r.inference.ToVector());
+  std::cout << "[ inference ] " << r.bit_differences << " of " << r.training.numel()
+            << " elements differ in their bits from the training-mode forward (max |diff| "
+            << r.max_abs_difference << ")\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, CnnInferenceTest,
+                         ::testing::Values(
+                             // The benchmark CNN at the peer's inference batch.
+                             InferenceCase{R"(name: "cnn")", {1, 28, 28}, 256},
+                             // Batch norm (running statistics) and dropout (off in eval mode).
+                             InferenceCase{R"(name: "cnn" [siamese.cnn] {
+            conv { channels: 16 } conv { channels: 32 pool: "avg" } fc: 64 fc: 32
+            batch_norm: true dropout: 0.3 })",
+                                           {3, 16, 16},
+                                           32},
+                             // Fused gelu and leaky relu; global pooling, strides, no pooling.
+                             InferenceCase{R"(name: "cnn" [siamese.cnn] {
+            conv { channels: 16 kernel: 5 } conv { channels: 17 pool_size: 3 }
+            global_pool: true activation: "gelu" })",
+                                           {2, 12, 12},
+                                           8},
+                             InferenceCase{R"(name: "cnn" [siamese.cnn] {
+            conv { channels: 24 stride: 2 pool: "none" } conv { channels: 32 }
+            fc: 40 activation: "leaky_relu" l2_normalize: false })",
+                                           {1, 20, 20},
+                                           16}));
 
 // Finite differences through the whole encoder, w.r.t. the input and every
 // parameter (batch statistics in training mode when batch_norm is on). With

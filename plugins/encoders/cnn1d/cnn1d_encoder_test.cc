@@ -1,3 +1,4 @@
+#include <iostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -111,6 +112,35 @@ INSTANTIATE_TEST_SUITE_P(
             conv { channels: 16 } conv { channels: 3 pool: "avg" } fc: 8 batch_norm: true })",
                       {2, 24},
                       {1, {{5, 1, 2, 'm', 2}, {5, 1, 2, 'a', 2}}, true, 1, "relu", true, true}}));
+
+// Inference (NoGradScope, see CompareInferenceWithTraining) gives the
+// numbers of the training-mode primitives in eval mode within float
+// rounding; elements that differ in their bits are reported, not failed.
+TEST(Cnn1dEncoderTest, InferenceMatchesTrainingPrimitivesInEvalMode) {
+  for (const char* config : {// The shipped cbf_cnn1d encoder (CBF series of length 128).
+                             R"(name: "cnn1d" [siamese.cnn1d] {
+               conv { channels: 32 kernel: 5 } conv { channels: 64 kernel: 5 } fc: 128
+               global_pool: true })",
+                             // Batch norm on running statistics, dropout off, flattened, gelu.
+                             R"(name: "cnn1d" [siamese.cnn1d] {
+               conv { channels: 16 } conv { channels: 24 kernel: 3 } fc: 32 fc: 16
+               batch_norm: true dropout: 0.5 global_pool: false activation: "gelu" })"}) {
+    auto e = MakeEncoder(config, {1, 128}, 32, 5);
+    ASSERT_NE(e, nullptr);
+    for (int i = 0; i < 2; ++i) e->Forward(Variable(RandomTensor({16, 1, 128}, 40 + i)));
+    ClearTape();
+    e->Eval();
+    const testing_util::InferenceComparison r =
+        testing_util::CompareInferenceWithTraining(e.get(), RandomTensor({64, 1, 128}, 22));
+    EXPECT_GT(r.tape_nodes, 0) << config;
+    EXPECT_GT(r.frozen_weights, 0) << config;
+    EXPECT_TRUE(TensorsNear(r.inference, r.training, 1e-6f, 1e-5f)) << config;
+    EXPECT_EQ(r.inference_again.ToVector(), r.inference.ToVector()) << config;
+    std::cout << "[ inference ] " << r.bit_differences << " of " << r.training.numel()
+              << " elements differ in their bits from the training-mode forward (max |diff| "
+              << r.max_abs_difference << ")\n";
+  }
+}
 
 // Finite differences through the whole encoder, w.r.t. the input and every
 // parameter (batch statistics in training mode when batch_norm is on). With

@@ -166,33 +166,37 @@ class ConvEncoder : public Encoder {
         << spec_.plugin << " encoder: input " << inputs.value().ShapeString()
         << " is not a batch of examples of shape " << ShapeToString(input_shape_);
     const bool training = is_training();
+    const Activation act = LayerActivation();
     Variable h = inputs;
     for (size_t i = 0; i < spec_.conv.size(); ++i) {
       const ConvLayerSpec& l = spec_.conv[i];
       const int64_t pad = Padding(l);
+      // Without batch norm the activation follows the convolution directly:
+      // the op fuses it into its primitive when no gradient is needed.
+      const Activation conv_act = spec_.batch_norm ? Activation::None() : act;
       if (spec_.spatial_rank == 2) {
         Conv2dOptions o;
         o.stride_h = o.stride_w = l.stride;
         o.pad_h = o.pad_w = pad;
-        h = Conv2d(h, conv_[i]->weight, conv_[i]->bias, o);
+        h = Conv2d(h, conv_[i]->weight, conv_[i]->bias, o, conv_act);
       } else {
         Conv1dOptions o;
         o.stride = l.stride;
         o.padding = pad;
-        h = Conv1d(h, conv_[i]->weight, conv_[i]->bias, o);
+        h = Conv1d(h, conv_[i]->weight, conv_[i]->bias, o, conv_act);
       }
       if (spec_.batch_norm) {
         h = BatchNorm(h, bn_[i]->gamma, bn_[i]->beta, bn_[i]->running_mean, bn_[i]->running_var,
                       training);
+        h = Activate(h, act);
       }
-      h = Activate(h);
       h = Pool(h, l);
     }
     if (spec_.global_pool) h = spec_.spatial_rank == 2 ? GlobalAvgPool2d(h) : GlobalAvgPool1d(h);
     if (layer == "features") return Flatten(h);
     for (size_t j = 0; j < fc_.size(); ++j) {
       h = Dropout(h, spec_.dropout, training, &dropout_rng_);
-      h = Activate(Linear(h, fc_[j]->weight, fc_[j]->bias));
+      h = Linear(h, fc_[j]->weight, fc_[j]->bias, act);
       if (layer == absl::StrCat("fc", j)) return h;
     }
     h = Linear(h, out_->weight, out_->bias);
@@ -208,10 +212,11 @@ class ConvEncoder : public Encoder {
   }
 
  private:
-  Variable Activate(const Variable& x) const {
-    if (spec_.activation == "leaky_relu") return LeakyRelu(x, 0.01f);
-    if (spec_.activation == "gelu") return Gelu(x);
-    return Relu(x);
+  // The activation after each conv block and hidden fc layer.
+  Activation LayerActivation() const {
+    if (spec_.activation == "leaky_relu") return Activation::LeakyRelu(0.01f);
+    if (spec_.activation == "gelu") return Activation::Gelu(GeluApproximation::kErf);
+    return Activation::Relu();
   }
 
   Variable Pool(const Variable& x, const ConvLayerSpec& l) const {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "framework/core/encoder.h"
 #include "framework/core/registry.h"
+#include "framework/ops/frozen_weights.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
@@ -190,6 +192,42 @@ inline ::testing::AssertionResult RowsHaveUnitNorm(const Tensor& y_in, double to
     }
   }
   return ::testing::AssertionSuccess();
+}
+
+// How an encoder's inference forward (NoGradScope: forward_inference
+// primitives, activations fused into conv and fc as post-ops; weights
+// reordered once in a FrozenWeightsScope) compares with the forward that
+// training-mode primitives compute (gradients enabled, parameters requiring
+// them; each activation a separate op), both on the encoder as it is (call
+// Eval() first to compare evaluation). Two inference calls are run: the
+// second reuses the frozen weight copies.
+struct InferenceComparison {
+  Tensor training, inference, inference_again;
+  int64_t tape_nodes = 0;       // recorded by the training-mode forward (> 0)
+  int64_t frozen_weights = 0;   // weight copies made by the inference forward
+  int64_t bit_differences = 0;  // elements where the two results differ at all
+  double max_abs_difference = 0;
+};
+
+inline InferenceComparison CompareInferenceWithTraining(Encoder* e, const Tensor& x) {
+  InferenceComparison c;
+  ClearTape();
+  c.training = e->Forward(Variable(x)).value().ToPlain();
+  c.tape_nodes = TapeSize();
+  ClearTape();
+  {
+    NoGradScope no_grad;
+    FrozenWeightsScope frozen;
+    c.inference = e->Forward(Variable(x)).value().ToPlain();
+    c.frozen_weights = FrozenWeightCount();
+    c.inference_again = e->Forward(Variable(x)).value().ToPlain();
+  }
+  for (int64_t i = 0; i < c.training.numel(); ++i) {
+    const float a = c.inference.data()[i], b = c.training.data()[i];
+    if (std::memcmp(&a, &b, sizeof(float)) != 0) ++c.bit_differences;
+    c.max_abs_difference = std::max(c.max_abs_difference, std::fabs(double{a} - double{b}));
+  }
+  return c;
 }
 
 }  // namespace testing_util
