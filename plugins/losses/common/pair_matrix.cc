@@ -10,7 +10,7 @@ namespace siamese {
 
 PairMasks MasksOf(const LossInput& in) {
   return MasksOf(in.tuples->pairs(), in.distances.dim(0), in.distances.dim(1),
-                 in.references != nullptr);
+                 in.comparisons().directed());
 }
 
 PairMasks MasksOf(const Pairs& pairs, int64_t n, int64_t cols, bool directed) {

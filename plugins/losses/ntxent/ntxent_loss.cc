@@ -38,7 +38,7 @@ class NtXentLoss : public Loss {
     const PairMasks m = MasksOf(in);
     const int64_t c = m.columns;
     std::vector<int64_t> anchors, positives;  // each positive pair in both orders
-    DirectedPositives(pairs, in.references != nullptr, &anchors, &positives);
+    DirectedPositives(pairs, in.comparisons().directed(), &anchors, &positives);
     // Row r's candidates: its positive and the anchor's negatives.
     std::vector<char> candidates(anchors.size() * c);
     for (size_t r = 0; r < anchors.size(); ++r) {

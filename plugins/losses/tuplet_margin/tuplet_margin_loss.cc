@@ -41,7 +41,7 @@ class TupletMarginLoss : public Loss {
     const PairMasks m = MasksOf(in);
     const int64_t n = m.columns;
     std::vector<int64_t> anchors, positives;  // each positive pair in both orders
-    DirectedPositives(pairs, in.references != nullptr, &anchors, &positives);
+    DirectedPositives(pairs, in.comparisons().directed(), &anchors, &positives);
     const int64_t rows = static_cast<int64_t>(anchors.size());
     std::vector<char> negatives(rows * n);
     for (int64_t r = 0; r < rows; ++r) {
