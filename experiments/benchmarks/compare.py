@@ -18,8 +18,14 @@ the medians of all repetitions of all rounds. The CNN step's GFLOP/s comes
 from its layer shapes (CNN_LAYERS below) and is also given as a fraction of
 the same run's sgemm 2048^3. --batch adds batch sizes to ours (in each
 workload's unit, see WORKLOADS) besides the peer's; the peer has fixed
-batches, so rows at other batches have no peer figure. --bf16 passes --bf16 to the peer; ours runs in the
-precision ops_benchmark reports (float32: the framework has no bf16 path).
+batches, so rows at other batches have no peer figure.
+
+--bf16 adds, in every round, ours in bf16 mixed precision (ops_benchmark
+--precision=bf16) and the peer in bf16 autocast (its --bf16), and a second
+table per thread count: each side's float32 and bf16 figures, our bf16 /
+float32 factor, and our bf16 against the peer's faster precision. (On a CPU
+without AVX512-BF16 or AMX, ops_benchmark runs bf16 requests in float32 and
+reports so; the table names the precision each side ran.)
 """
 import argparse
 import json
@@ -176,6 +182,33 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if a is not None and b else "—"
 
 
+def build_bf16_table(ours32, ours16, peer32, peer16, our_precision="bf16"):
+    """Markdown rows: float32 and bf16 of both sides for each workload at the
+    peer's batch, our bf16 / float32, and our bf16 / the peer's faster
+    precision. Arguments: one {(key, batch): [rates]} per round each."""
+    keys = set()
+    for r in ours16 + peer16:
+        keys.update(k for k in r if k[0] != "matmul")
+    keys = {k for k in keys if PEER_DEFAULT_BATCH.get(k[0]) == k[1]}
+    order = {w["key"]: i for i, w in enumerate(WORKLOADS)}
+    wl = {w["key"]: w for w in WORKLOADS}
+    lines = [f"| workload | ours float32 | ours {our_precision} | ours {our_precision} / float32 "
+             "| peer float32 | peer bf16 autocast | ours {p} / peer's faster |".format(
+                 p=our_precision),
+             "|---|---|---|---|---|---|---|"]
+    rows = [(k, f"{wl[k[0]]['label']}, batch {k[1]} {wl[k[0]]['batch_unit']}, "
+             f"{wl[k[0]]['unit']}") for k in sorted(keys, key=lambda k: (order[k[0]], k[1]))]
+    rows.append((("matmul", MATMUL_N), f"matmul {MATMUL_N}³, GFLOP/s"))
+    for key, label in rows:
+        o32, o16 = pooled(ours32, key), pooled(ours16, key)
+        p32, p16 = pooled(peer32, key), pooled(peer16, key)
+        best = max((v for v in (p32, p16) if v is not None), default=None)
+        lines.append(f"| {label} | {rounds_cell(ours32, key)} | {rounds_cell(ours16, key)} | "
+                     f"{ratio(o16, o32)} | {rounds_cell(peer32, key)} | "
+                     f"{rounds_cell(peer16, key)} | {ratio(o16, best)} |")
+    return lines
+
+
 def build_table(ours_rounds, peer_rounds, memory=None, bf16=False, our_precision="float32"):
     """Markdown rows for one thread count. ours_rounds/peer_rounds: one
     {(key, batch): [rates]} per round. memory: (ours KiB, peer KiB, label)."""
@@ -273,11 +306,11 @@ def run_with_rss(cmd, stdout, env=None):
     return p.returncode, usage.ru_maxrss
 
 
-def run_ours(args, threads, tmp, tag):
+def run_ours(args, threads, tmp, tag, precision="float32"):
     out = os.path.join(tmp, f"ours_{tag}.json")
     cmd = [args.ours, f"--threads={threads}", f"--benchmark_filter={ours_filter()}",
            f"--benchmark_repetitions={args.repetitions}", f"--benchmark_out={out}",
-           "--benchmark_out_format=json"]
+           "--benchmark_out_format=json", f"--precision={precision}"]
     if args.batch:  # and the peer's batches, for the ratios
         cmd.append("--batch=" + ",".join(str(b) for b in args.batch) + ",peer")
     log(f"[ours {tag}] {' '.join(cmd)}")
@@ -288,9 +321,9 @@ def run_ours(args, threads, tmp, tag):
         return parse_ours(json.load(f))
 
 
-def run_peer(args, threads, tmp, tag):
+def run_peer(args, threads, tmp, tag, bf16=False):
     cmd = ["bash", args.peer, "--threads", str(threads), "--reps", str(args.repetitions)]
-    if args.bf16:
+    if bf16:
         cmd.append("--bf16")
     log(f"[peer {tag}] {' '.join(cmd)}")
     out = os.path.join(tmp, f"peer_{tag}.jsonl")
@@ -323,8 +356,6 @@ def memory_run(args, threads, peer_tops, tmp):
                "--warmup", "1", "--reps", "1", "--steps-cnn", "3"]
         if top.get("channels_last"):
             cmd.append("--channels-last")
-        if args.bf16:
-            cmd.append("--bf16")
         log(f"[memory peer] {' '.join(cmd)}")
         with open(os.path.join(tmp, "peer_memory.jsonl"), "w") as f:
             rc, peer_kib = run_with_rss(cmd, f, env)
@@ -364,7 +395,8 @@ def main(argv):
     ap.add_argument("--threads", type=parse_list, default=[2], help="e.g. 1,2")
     ap.add_argument("--batch", type=parse_list, default=None,
                     help="our batches besides the peer's, e.g. 64,128,256,512")
-    ap.add_argument("--bf16", action="store_true", help="the peer in bf16 autocast")
+    ap.add_argument("--bf16", action="store_true",
+                    help="also ours in bf16 and the peer in bf16 autocast, a second table")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
     root = os.environ.get("BUILD_WORKSPACE_DIRECTORY", os.getcwd())
     ap.add_argument("--peer", default=os.path.join(root, "..", "shared", "peers",
@@ -390,12 +422,19 @@ def main(argv):
     sections = []
     for threads in args.threads:
         ours_rounds, peer_rounds, ctx, tops = [], [], {}, {}
+        ours16, peer16, ctx16 = [], [], {}
         for r in range(args.rounds):
-            o, ctx = run_ours(args, threads, tmp, f"t{threads}_r{r + 1}")
+            tag = f"t{threads}_r{r + 1}"
+            o, ctx = run_ours(args, threads, tmp, tag)
             ours_rounds.append(o)
-            p, t = run_peer(args, threads, tmp, f"t{threads}_r{r + 1}")
+            p, t = run_peer(args, threads, tmp, tag)
             peer_rounds.append(p)
             tops.update(t)
+            if args.bf16:
+                o, ctx16 = run_ours(args, threads, tmp, tag + "_bf16", "bf16")
+                ours16.append(o)
+                p, _ = run_peer(args, threads, tmp, tag + "_bf16", bf16=True)
+                peer16.append(p)
         memory = None
         if not args.no_memory:
             ok, pk = memory_run(args, threads, tops, tmp)
@@ -403,8 +442,14 @@ def main(argv):
         precision = ctx.get("precision", "float32")
         peer_threads = sorted({str(t.get("num_threads")) for t in tops.values()})
         head = (f"threads: ours {ctx.get('threads', threads)}, peer {', '.join(peer_threads)}; "
-                f"precision: ours {precision}, peer {'bf16 autocast' if args.bf16 else 'float32'}")
-        sections.append((head, build_table(ours_rounds, peer_rounds, memory, args.bf16, precision)))
+                f"precision: ours {precision}, peer float32")
+        sections.append((head, build_table(ours_rounds, peer_rounds, memory, False, precision)))
+        if args.bf16:
+            p16 = ctx16.get("precision", "float32")
+            sections.append((f"threads: ours {ctx16.get('threads', threads)}, peer "
+                             f"{', '.join(peer_threads)}; float32 and mixed precision "
+                             f"(ours ran {p16})",
+                             build_bf16_table(ours_rounds, ours16, peer_rounds, peer16, p16)))
     load_after = load_average()
 
     cpus = os.cpu_count() or 1

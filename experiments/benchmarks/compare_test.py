@@ -166,5 +166,31 @@ class TableTest(unittest.TestCase):
         self.assertEqual(self.row("peak resident memory")[1:], ["200", "400", "0.50x"])
 
 
+class Bf16TableTest(unittest.TestCase):
+    def test_factors_and_the_peers_faster_precision(self):
+        ours32, _ = compare.parse_ours(OURS)
+        peer32, _ = compare.parse_peer(PEER_TEXT)
+        ours16 = {k: [v * 1.5 for v in vs] for k, vs in ours32.items()}
+        # The peer's autocast: slower on the CNN step, faster on matmul.
+        peer16 = {k: [v * (0.5 if k[0] == "cnn" else 2.0) for v in vs]
+                  for k, vs in peer32.items()}
+        lines = compare.build_bf16_table([ours32], [ours16], [peer32], [peer16])
+        self.assertEqual(len(lines[0].split("|")), 9, lines[0])
+        labels = [l.split("|")[1].strip() for l in lines[2:]]
+        # Only the peer's batches (no batch 64 row), matmul last.
+        self.assertEqual(len(labels), 5, labels)
+        self.assertTrue(labels[0].startswith("cnn triplet step, batch 128 triplets"))
+        self.assertTrue(labels[4].startswith("matmul 2048³"))
+        cnn = [c.strip() for c in lines[2].strip("|").split("|")]
+        # ours 8,200 -> 12,300 (1.50x); peer 3,300 float32, 1,650 bf16: the
+        # faster is float32 -> 12,300 / 3,300.
+        self.assertEqual(cnn[1:], ["8,200", "12,300", "1.50x", "3,300", "1,650",
+                                   f"{12300 / 3300:.2f}x"])
+        mm = [c.strip() for c in lines[6].strip("|").split("|")]
+        # ours 320 -> 480; peer 180 -> 360 (bf16 faster): 480 / 360.
+        self.assertEqual(mm[3], "1.50x")
+        self.assertEqual(mm[6], f"{480 / 360:.2f}x")
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]])

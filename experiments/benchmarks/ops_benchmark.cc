@@ -3,7 +3,7 @@
 //
 //   bazel run -c opt //experiments/benchmarks:ops_benchmark --
 //       --benchmark_repetitions=7 --benchmark_report_aggregates_only=true
-//       [--threads=N] [--batch=64,128,256,512]
+//       [--threads=N] [--batch=64,128,256,512] [--precision=float32|bf16]
 //
 // Side by side with the peer, in one table: //experiments/benchmarks:compare.
 //
@@ -38,6 +38,7 @@
 #include "framework/core/tuples.h"
 #include "framework/ops/ops.h"
 #include "framework/tensor/dnnl_context.h"
+#include "framework/tensor/precision.h"
 #include "plugins/encoders/transformer/transformer_encoder.h"
 #include "plugins/losses/triplet/triplet.pb.h"
 #include "plugins/miners/batch_hard/batch_hard.pb.h"
@@ -295,6 +296,7 @@ constexpr int64_t kPeerBatch = -1;  // "peer" in --batch
 struct SuiteFlags {
   std::vector<int64_t> batches;
   int threads = 0;
+  MatrixPrecision precision = MatrixPrecision::kFloat32;
   std::string error;
 };
 
@@ -327,6 +329,13 @@ SuiteFlags TakeSuiteFlags(int* argc, char** argv) {
         return flags;
       }
       flags.threads = static_cast<int>(t);
+    } else if (std::strncmp(arg, "--precision=", 12) == 0) {
+      const std::string p = arg + 12;
+      if (p != "float32" && p != "bf16") {
+        flags.error = "--precision wants float32 or bf16, got \"" + p + "\"";
+        return flags;
+      }
+      flags.precision = p == "bf16" ? MatrixPrecision::kBfloat16 : MatrixPrecision::kFloat32;
     } else {
       argv[kept++] = argv[i];
     }
@@ -376,12 +385,18 @@ int main(int argc, char** argv) {
   }
   const char* threads = std::getenv("SIAMESE_THREADS");
   siamese::SetNumThreads(flags.threads > 0 ? flags.threads : threads ? std::atoi(threads) : 2);
+  // As a training run resolves its config's precision: bf16 only where the
+  // CPU has bf16 instructions.
+  std::string why;
+  siamese::SetMatrixPrecision(siamese::ResolveMatrixPrecision(flags.precision, &why));
+  if (!why.empty()) std::fprintf(stderr, "ops_benchmark: %s\n", why.c_str());
   siamese::RegisterWorkloads(flags.batches);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::AddCustomContext("threads", std::to_string(siamese::NumThreads()));
-  // Read by compare.py; a bf16 path would say so here.
-  benchmark::AddCustomContext("precision", "float32");
+  // Read by compare.py.
+  benchmark::AddCustomContext("precision",
+                              siamese::MatrixPrecisionName(siamese::CurrentMatrixPrecision()));
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

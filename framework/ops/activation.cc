@@ -110,6 +110,34 @@ dnnl::primitive_attr PostOpAttr(const Activation& act) {
   return attr;
 }
 
+bool BackwardFromOutput(const Activation& act) {
+  return act.kind == Activation::Kind::kRelu ||
+         (act.kind == Activation::Kind::kLeakyRelu && act.slope > 0.0f);
+}
+
+Tensor ActivationBackwardFromOutput(const Activation& act, const Tensor& y, const Tensor& dy_any) {
+  SIAMESE_CHECK(BackwardFromOutput(act))
+      << "activation: the gradient of kind " << static_cast<int>(act.kind)
+      << " does not follow from its output";
+  const float slope = act.kind == Activation::Kind::kLeakyRelu ? act.slope : 0.0f;
+  const dnnl::memory::desc& md = y.desc();
+  const Tensor dy = dy_any.ToLayout(md);
+  const algorithm alg = algorithm::eltwise_relu_use_dst_for_bwd;
+  EltwiseBwd& p = PrimitiveCache::GetOrCreate<EltwiseBwd>(
+      PrimitiveKey("eltwise_bwd_from_dst").Add(slope).Add(md), [&] {
+        dnnl::eltwise_forward::desc fd(dnnl::prop_kind::forward_training, alg, md, slope, 0.f);
+        dnnl::eltwise_forward::primitive_desc fpd(fd, CpuEngine());
+        dnnl::eltwise_backward::desc d(alg, md, md, slope, 0.f);
+        dnnl::eltwise_backward::primitive_desc pd(d, CpuEngine(), fpd);
+        return EltwiseBwd{pd, dnnl::eltwise_backward(pd)};
+      });
+  Tensor dx = Tensor::EmptyWithLayout(y.shape(), md);
+  Execute(p.prim, {{DNNL_ARG_DST, y.memory()},
+                   {DNNL_ARG_DIFF_DST, dy.memory()},
+                   {DNNL_ARG_DIFF_SRC, dx.memory()}});
+  return dx;
+}
+
 void AddToKey(const Activation& act, PrimitiveKey* key) {
   key->Add(static_cast<int64_t>(act.kind));
   if (act.is_none()) return;

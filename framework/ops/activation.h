@@ -37,8 +37,11 @@ Variable Affine(const Variable& x, float alpha, float beta);
 // output: Conv2d(x, w, b, options, act) is act(Conv2d(x, w, b, options)).
 // When no gradient is needed the layer runs one forward_inference primitive
 // with the activation as a oneDNN eltwise post-op (no separate pass over the
-// output); otherwise it records the layer and the activation as two ops, so
-// training computes exactly what the two calls in a row compute.
+// output). In training a convolution fuses ReLU (and leaky ReLU with a
+// positive slope) the same way and takes its gradient from the output
+// (BackwardFromOutput below); other activations, and linear layers, are
+// recorded as two ops. Either way training computes exactly what the two
+// calls in a row compute.
 struct Activation {
   enum class Kind { kNone, kRelu, kLeakyRelu, kGelu };
   Kind kind = Kind::kNone;
@@ -65,6 +68,13 @@ namespace ops_internal {
 dnnl::primitive_attr PostOpAttr(const Activation& act);
 // Appends what selects act's post-op to a primitive cache key.
 void AddToKey(const Activation& act, PrimitiveKey* key);
+// True when act's gradient follows from its output alone: ReLU, and leaky
+// ReLU with slope > 0 (y > 0 exactly where x > 0). A layer may then apply
+// act as a post-op in training too and keep only y for the backward.
+bool BackwardFromOutput(const Activation& act);
+// dx = act'(x) * dy computed from y = act(x), in y's layout; the same values
+// as the backward of the standalone op. REQUIRES: BackwardFromOutput(act).
+Tensor ActivationBackwardFromOutput(const Activation& act, const Tensor& y, const Tensor& dy);
 }  // namespace ops_internal
 
 }  // namespace siamese

@@ -61,12 +61,29 @@ Shape ConvOutputShape(const char* op, const Shape& x, const Shape& w, const Vari
 }
 
 // Everything that selects a convolution primitive: the src layout is "any",
-// so dims suffice.
+// so dims suffice, with the operands' precision.
 PrimitiveKey ConvKey(const char* name, const Shape& x, const Shape& w, bool has_bias,
-                     const ConvGeometry& g) {
+                     const ConvGeometry& g, MatrixPrecision p) {
   PrimitiveKey key(name);
   key.Add(x).Add(w).Add(int64_t{has_bias}).Add(g.stride).Add(g.pad).Add(g.dilation);
+  key.Add(static_cast<int64_t>(p));
   return key;
+}
+
+// The primitive descriptor of a forward convolution of kind `kind`: x and w
+// in the operand type of precision p (float32 or bf16), b and y in float32.
+dnnl::convolution_forward::desc ForwardDesc(dnnl::prop_kind kind, const Shape& x, const Shape& w,
+                                            const Shape& y, bool has_bias, const ConvGeometry& g,
+                                            MatrixPrecision p) {
+  const memory::data_type t = OperandType(p);
+  return has_bias ? dnnl::convolution_forward::desc(
+                        kind, algorithm::convolution_direct, AnyDesc(x, t), AnyDesc(w, t),
+                        PlainDesc({w[0]}), AnyDesc(y), g.Strides(), g.DnnlDilates(), g.Pads(),
+                        g.Pads())
+                  : dnnl::convolution_forward::desc(kind, algorithm::convolution_direct,
+                                                    AnyDesc(x, t), AnyDesc(w, t), AnyDesc(y),
+                                                    g.Strides(), g.DnnlDilates(), g.Pads(),
+                                                    g.Pads());
 }
 
 using ConvFwd =
@@ -78,17 +95,10 @@ using ConvBwdWeights = CachedPrimitive<dnnl::convolution_backward_weights::primi
 
 // The forward_training primitive (the backward primitives' hint).
 ConvFwd& ForwardPrimitive(const Shape& x, const Shape& w, const Shape& y, bool has_bias,
-                          const ConvGeometry& g) {
-  return PrimitiveCache::GetOrCreate<ConvFwd>(ConvKey("conv_fwd", x, w, has_bias, g), [&] {
-    const auto kind = dnnl::prop_kind::forward_training;
-    auto d = has_bias
-                 ? dnnl::convolution_forward::desc(kind, algorithm::convolution_direct, AnyDesc(x),
-                                                   AnyDesc(w), PlainDesc({w[0]}), AnyDesc(y),
-                                                   g.Strides(), g.DnnlDilates(), g.Pads(), g.Pads())
-                 : dnnl::convolution_forward::desc(kind, algorithm::convolution_direct, AnyDesc(x),
-                                                   AnyDesc(w), AnyDesc(y), g.Strides(),
-                                                   g.DnnlDilates(), g.Pads(), g.Pads());
-    dnnl::convolution_forward::primitive_desc pd(d, CpuEngine());
+                          const ConvGeometry& g, MatrixPrecision p) {
+  return PrimitiveCache::GetOrCreate<ConvFwd>(ConvKey("conv_fwd", x, w, has_bias, g, p), [&] {
+    dnnl::convolution_forward::primitive_desc pd(
+        ForwardDesc(dnnl::prop_kind::forward_training, x, w, y, has_bias, g, p), CpuEngine());
     return ConvFwd{pd, dnnl::convolution_forward(pd)};
   });
 }
@@ -96,28 +106,40 @@ ConvFwd& ForwardPrimitive(const Shape& x, const Shape& w, const Shape& y, bool h
 // The forward_inference primitive with `act` as a post-op, on the kernel and
 // layouts of the forward_training one (see UseImplementationOf).
 ConvFwd& InferencePrimitive(const Shape& x, const Shape& w, const Shape& y, bool has_bias,
-                            const ConvGeometry& g, const Activation& act) {
-  PrimitiveKey key = ConvKey("conv_fwd_inference", x, w, has_bias, g);
+                            const ConvGeometry& g, const Activation& act, MatrixPrecision p) {
+  PrimitiveKey key = ConvKey("conv_fwd_inference", x, w, has_bias, g, p);
   ops_internal::AddToKey(act, &key);
   return PrimitiveCache::GetOrCreate<ConvFwd>(key, [&] {
-    const auto kind = dnnl::prop_kind::forward_inference;
-    auto d = has_bias
-                 ? dnnl::convolution_forward::desc(kind, algorithm::convolution_direct, AnyDesc(x),
-                                                   AnyDesc(w), PlainDesc({w[0]}), AnyDesc(y),
-                                                   g.Strides(), g.DnnlDilates(), g.Pads(), g.Pads())
-                 : dnnl::convolution_forward::desc(kind, algorithm::convolution_direct, AnyDesc(x),
-                                                   AnyDesc(w), AnyDesc(y), g.Strides(),
-                                                   g.DnnlDilates(), g.Pads(), g.Pads());
-    dnnl::convolution_forward::primitive_desc pd(d, ops_internal::PostOpAttr(act), CpuEngine());
-    UseImplementationOf(ForwardPrimitive(x, w, y, has_bias, g).pd, &pd);
+    dnnl::convolution_forward::primitive_desc pd(
+        ForwardDesc(dnnl::prop_kind::forward_inference, x, w, y, has_bias, g, p),
+        ops_internal::PostOpAttr(act), CpuEngine());
+    UseImplementationOf(ForwardPrimitive(x, w, y, has_bias, g, p).pd, &pd);
+    return ConvFwd{pd, dnnl::convolution_forward(pd)};
+  });
+}
+
+// The forward_training primitive with `act` as a post-op (act's backward
+// must follow from its output), on the kernel and layouts of the one
+// without (see UseImplementationOf): the same y as the two ops in a row
+// without a pass over y and without keeping conv(x, w) + b.
+ConvFwd& TrainingPrimitiveWith(const Shape& x, const Shape& w, const Shape& y, bool has_bias,
+                               const ConvGeometry& g, const Activation& act, MatrixPrecision p) {
+  if (act.is_none()) return ForwardPrimitive(x, w, y, has_bias, g, p);
+  PrimitiveKey key = ConvKey("conv_fwd_act", x, w, has_bias, g, p);
+  ops_internal::AddToKey(act, &key);
+  return PrimitiveCache::GetOrCreate<ConvFwd>(key, [&] {
+    dnnl::convolution_forward::primitive_desc pd(
+        ForwardDesc(dnnl::prop_kind::forward_training, x, w, y, has_bias, g, p),
+        ops_internal::PostOpAttr(act), CpuEngine());
+    UseImplementationOf(ForwardPrimitive(x, w, y, has_bias, g, p).pd, &pd);
     return ConvFwd{pd, dnnl::convolution_forward(pd)};
   });
 }
 
 // act(conv(x, w) + b) in the primitive's dst layout, without a backward.
 Tensor ConvInference(const Tensor& x, const Tensor& w, const Tensor& b, const Shape& y_shape,
-                     const ConvGeometry& g, const Activation& act) {
-  ConvFwd& p = InferencePrimitive(x.shape(), w.shape(), y_shape, b.defined(), g, act);
+                     const ConvGeometry& g, const Activation& act, MatrixPrecision mp) {
+  ConvFwd& p = InferencePrimitive(x.shape(), w.shape(), y_shape, b.defined(), g, act, mp);
   Tensor xl = x.ToLayout(p.pd.src_desc());
   Tensor wl = ops_internal::WeightInLayout(w, p.pd.weights_desc());
   Tensor y = Tensor::EmptyWithLayout(y_shape, p.pd.dst_desc());
@@ -128,11 +150,12 @@ Tensor ConvInference(const Tensor& x, const Tensor& w, const Tensor& b, const Sh
   return y;
 }
 
-// y = conv(x, w) + b in the primitive's dst layout; *xs receives x in the
-// primitive's src layout (saved for the weight gradient).
+// y = act(conv(x, w) + b) in the primitive's dst layout; *xs receives x in
+// the primitive's src layout and type (saved for the weight gradient).
+// REQUIRES: act is none or ops_internal::BackwardFromOutput(act).
 Tensor ConvForward(const Tensor& x, const Tensor& w, const Tensor& b, const Shape& y_shape,
-                   const ConvGeometry& g, Tensor* xs) {
-  ConvFwd& p = ForwardPrimitive(x.shape(), w.shape(), y_shape, b.defined(), g);
+                   const ConvGeometry& g, const Activation& act, MatrixPrecision mp, Tensor* xs) {
+  ConvFwd& p = TrainingPrimitiveWith(x.shape(), w.shape(), y_shape, b.defined(), g, act, mp);
   *xs = x.ToLayout(p.pd.src_desc());
   Tensor wl = w.ToLayout(p.pd.weights_desc());
   Tensor y = Tensor::EmptyWithLayout(y_shape, p.pd.dst_desc());
@@ -143,14 +166,16 @@ Tensor ConvForward(const Tensor& x, const Tensor& w, const Tensor& b, const Shap
   return y;
 }
 
-// dx = conv_transpose(dy, w), in the layout the backward-data primitive prefers.
+// dx = conv_transpose(dy, w), in the layout the backward-data primitive
+// prefers, in float32 (dy and w read in mp's operand type).
 Tensor ConvBackwardData(const Shape& x_shape, const Tensor& w, const Tensor& dy, bool has_bias,
-                        const ConvGeometry& g) {
+                        const ConvGeometry& g, MatrixPrecision mp) {
   ConvBwdData& p = PrimitiveCache::GetOrCreate<ConvBwdData>(
-      ConvKey("conv_bwd_data", x_shape, w.shape(), has_bias, g), [&] {
-        ConvFwd& f = ForwardPrimitive(x_shape, w.shape(), dy.shape(), has_bias, g);
+      ConvKey("conv_bwd_data", x_shape, w.shape(), has_bias, g, mp), [&] {
+        ConvFwd& f = ForwardPrimitive(x_shape, w.shape(), dy.shape(), has_bias, g, mp);
+        const memory::data_type t = OperandType(mp);
         dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, AnyDesc(x_shape),
-                                                AnyDesc(w.shape()), AnyDesc(dy.shape()),
+                                                AnyDesc(w.shape(), t), AnyDesc(dy.shape(), t),
                                                 g.Strides(), g.DnnlDilates(), g.Pads(), g.Pads());
         dnnl::convolution_backward_data::primitive_desc pd(d, CpuEngine(), f.pd);
         return ConvBwdData{pd, dnnl::convolution_backward_data(pd)};
@@ -165,20 +190,23 @@ Tensor ConvBackwardData(const Shape& x_shape, const Tensor& w, const Tensor& dy,
 }
 
 // dW[o, c, k] = sum_{n, i} dy[n, o, i] * x[n, c, i*s - p + k*d] (returned plain)
-// and db[o] = sum_{n, i} dy[n, o, i].
+// and db[o] = sum_{n, i} dy[n, o, i], in float32 (x and dy read in mp's
+// operand type).
 void ConvBackwardWeights(const Tensor& xs, const Shape& w_shape, const Tensor& dy, bool has_bias,
-                         const ConvGeometry& g, Tensor* dw, Tensor* db) {
+                         const ConvGeometry& g, MatrixPrecision mp, Tensor* dw, Tensor* db) {
   ConvBwdWeights& p = PrimitiveCache::GetOrCreate<ConvBwdWeights>(
-      ConvKey("conv_bwd_weights", xs.shape(), w_shape, has_bias, g), [&] {
-        ConvFwd& f = ForwardPrimitive(xs.shape(), w_shape, dy.shape(), has_bias, g);
+      ConvKey("conv_bwd_weights", xs.shape(), w_shape, has_bias, g, mp), [&] {
+        ConvFwd& f = ForwardPrimitive(xs.shape(), w_shape, dy.shape(), has_bias, g, mp);
         const auto alg = algorithm::convolution_direct;
-        auto d = has_bias
-                     ? dnnl::convolution_backward_weights::desc(
-                           alg, AnyDesc(xs.shape()), AnyDesc(w_shape), PlainDesc({w_shape[0]}),
-                           AnyDesc(dy.shape()), g.Strides(), g.DnnlDilates(), g.Pads(), g.Pads())
-                     : dnnl::convolution_backward_weights::desc(
-                           alg, AnyDesc(xs.shape()), AnyDesc(w_shape), AnyDesc(dy.shape()),
-                           g.Strides(), g.DnnlDilates(), g.Pads(), g.Pads());
+        const memory::data_type t = OperandType(mp);
+        auto d = has_bias ? dnnl::convolution_backward_weights::desc(
+                                alg, AnyDesc(xs.shape(), t), AnyDesc(w_shape),
+                                PlainDesc({w_shape[0]}), AnyDesc(dy.shape(), t), g.Strides(),
+                                g.DnnlDilates(), g.Pads(), g.Pads())
+                          : dnnl::convolution_backward_weights::desc(
+                                alg, AnyDesc(xs.shape(), t), AnyDesc(w_shape),
+                                AnyDesc(dy.shape(), t), g.Strides(), g.DnnlDilates(), g.Pads(),
+                                g.Pads());
         dnnl::convolution_backward_weights::primitive_desc pd(d, CpuEngine(), f.pd);
         return ConvBwdWeights{pd, dnnl::convolution_backward_weights(pd)};
       });
@@ -200,27 +228,36 @@ Variable ConvNd(const char* op, const Variable& x, const Variable& weight, const
                 const ConvGeometry& g, const Activation& act) {
   const Shape y_shape = ConvOutputShape(op, x.shape(), weight.shape(), bias, g);
   const bool has_bias = bias.defined();
+  const MatrixPrecision mp = CurrentMatrixPrecision();
   if (!NeedsGrad({x, weight, bias})) {
     return Variable(ConvInference(x.value(), weight.value(), has_bias ? bias.value() : Tensor(),
-                                  y_shape, g, act));
+                                  y_shape, g, act, mp));
   }
-  // A backward follows: the convolution and the activation as two ops.
-  if (!act.is_none()) return Activate(ConvNd(op, x, weight, bias, g, Activation::None()), act);
+  // A backward follows. An activation whose gradient needs its input (GELU)
+  // runs as a second op; ReLU is a post-op, its gradient taken from y.
+  if (!act.is_none() && !ops_internal::BackwardFromOutput(act)) {
+    return Activate(ConvNd(op, x, weight, bias, g, Activation::None()), act);
+  }
   Tensor xs;
-  Tensor y =
-      ConvForward(x.value(), weight.value(), has_bias ? bias.value() : Tensor(), y_shape, g, &xs);
+  Tensor y = ConvForward(x.value(), weight.value(), has_bias ? bias.value() : Tensor(), y_shape,
+                         g, act, mp, &xs);
   std::vector<Variable> inputs = {x, weight};
   if (has_bias) inputs.push_back(bias);
-  const memory::desc y_md = y.desc();
-  return RecordOp(op, inputs, y, [x, weight, bias, has_bias, g, xs, y_md](const Tensor& dy_any) {
-    // Both backward primitives normally want dy in y's layout: reorder once.
-    const Tensor dy = dy_any.ToLayout(y_md);
+  // Both backward primitives normally want dy in y's layout, as operands of
+  // the forward's precision: reorder (and round) once.
+  const memory::desc dy_md = WithDataType(y.desc(), OperandType(mp));
+  return RecordOp(op, inputs, y, [x, weight, bias, has_bias, g, xs, dy_md, mp, act,
+                                  y](const Tensor& dy_out) {
+    // Through the activation first, when it is fused.
+    const Tensor dy = (act.is_none() ? dy_out : ops_internal::ActivationBackwardFromOutput(
+                                                    act, y, dy_out))
+                          .ToLayout(dy_md);
     if (x.requires_grad()) {
-      x.AccumulateGrad(ConvBackwardData(x.shape(), weight.value(), dy, has_bias, g));
+      x.AccumulateGrad(ConvBackwardData(x.shape(), weight.value(), dy, has_bias, g, mp));
     }
     if (weight.requires_grad() || (has_bias && bias.requires_grad())) {
       Tensor dw, db;
-      ConvBackwardWeights(xs, weight.shape(), dy, has_bias, g, &dw, &db);
+      ConvBackwardWeights(xs, weight.shape(), dy, has_bias, g, mp, &dw, &db);
       weight.AccumulateGrad(dw);
       if (has_bias) bias.AccumulateGrad(db);
     }

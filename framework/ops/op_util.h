@@ -9,6 +9,7 @@
 #include "framework/autograd/variable.h"
 #include "framework/base/check.h"
 #include "framework/tensor/dnnl_context.h"
+#include "framework/tensor/precision.h"
 #include "framework/tensor/tensor.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
@@ -64,8 +65,17 @@ void UseImplementationOf(const PD& training, PD* pd) {
 
 // A memory descriptor with the given dims and format "any", so that the
 // primitive chooses its preferred (often blocked) layout.
-inline dnnl::memory::desc AnyDesc(const Shape& s) {
-  return dnnl::memory::desc(ToDims(s), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
+inline dnnl::memory::desc AnyDesc(const Shape& s,
+                                  dnnl::memory::data_type t = dnnl::memory::data_type::f32) {
+  return dnnl::memory::desc(ToDims(s), t, dnnl::memory::format_tag::any);
+}
+
+// md with its element type replaced by t (same dims, same layout in
+// elements): e.g. the bf16 twin of a float32 blocked layout.
+inline dnnl::memory::desc WithDataType(const dnnl::memory::desc& md, dnnl::memory::data_type t) {
+  dnnl::memory::desc out = md;
+  out.data.data_type = static_cast<dnnl_data_type_t>(t);
+  return out;
 }
 
 // Normalizes a possibly negative axis; aborts naming `op` if out of range.

@@ -139,7 +139,9 @@ Tensor Tensor::EmptyWithLayout(const Shape& shape, const dnnl::memory::desc& md)
   t.shape_ = shape;
   t.desc_ = md;
   t.plain_ = (md == PlainDesc(shape));
-  t.raw_size_ = static_cast<int64_t>(md.get_size() / sizeof(float));
+  // A bf16 layout (inside the matrix ops, see precision.h) may hold an odd
+  // number of halves: round up to whole floats.
+  t.raw_size_ = static_cast<int64_t>((md.get_size() + sizeof(float) - 1) / sizeof(float));
   t.storage_ = AllocateFloats(t.raw_size_);
   return t;
 }

@@ -12,6 +12,12 @@
 #include "framework/train/checkpoint.h"
 
 namespace siamese {
+
+MatrixPrecision ConfiguredMatrixPrecision(const Experiment& cfg, std::string* why) {
+  return ResolveMatrixPrecision(cfg.precision() == Experiment::BF16 ? MatrixPrecision::kBfloat16
+                                                                    : MatrixPrecision::kFloat32,
+                                why);
+}
 namespace {
 
 // The loss's parameters as the optimizer and checkpoints name them.
@@ -225,6 +231,11 @@ absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFil
   c->total_steps = cfg.training().steps() > 0 ? cfg.training().steps()
                                               : cfg.training().epochs() * c->batches_per_epoch;
   for (const std::string& w : c->sampler->Warnings()) c->warnings.push_back(w);
+  {
+    std::string why;
+    c->matrix_precision = ConfiguredMatrixPrecision(cfg, &why);
+    if (!why.empty()) c->warnings.push_back(absl::StrCat(file.Where({"precision"}), why));
+  }
   const unsigned cores = std::thread::hardware_concurrency();
   if (cores > 0 && cfg.threads() > static_cast<int>(cores)) {
     c->warnings.push_back(absl::StrCat("threads: ", cfg.threads(), " on a machine with ", cores,

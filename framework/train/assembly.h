@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,7 @@
 #include "framework/optim/schedule.h"
 #include "framework/proto/checkpoint.pb.h"
 #include "framework/proto/records.pb.h"
+#include "framework/tensor/precision.h"
 #include "framework/tensor/tensor.h"
 #include "framework/train/cross_batch_memory.h"
 #include "framework/train/data.h"
@@ -88,6 +90,9 @@ struct Components {
   std::optional<TestMetrics> untrained;
   SelectionState selection;
   std::vector<std::string> warnings;
+  // The config's precision as this CPU runs it (ResolveMatrixPrecision); the
+  // trainer sets it before the first op.
+  MatrixPrecision matrix_precision = MatrixPrecision::kFloat32;
   CollapseWatch collapse_watch;
 };
 
@@ -100,6 +105,10 @@ struct Components {
 // length, an embedding layer the encoder does not have, model selection
 // without periodic validation or with an unknown metric.
 absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFile& file);
+
+// The config's `precision` as this CPU runs it: bf16 only where the CPU has
+// bf16 instructions; otherwise float32, with *why (may be null) saying so.
+MatrixPrecision ConfiguredMatrixPrecision(const Experiment& cfg, std::string* why);
 
 }  // namespace siamese
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "framework/io/checksum.h"
 #include "framework/tensor/dnnl_context.h"
+#include "framework/tensor/precision.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace siamese {
@@ -99,6 +100,7 @@ Manifest MakeManifest(const Experiment& config, const std::vector<std::string>& 
   m.set_onednn_version(absl::StrFormat("%d.%d.%d", v->major, v->minor, v->patch));
   m.set_cpu_isa(IsaName(dnnl::get_effective_cpu_isa()));
   m.set_threads(NumThreads());
+  m.set_precision(MatrixPrecisionName(CurrentMatrixPrecision()));
   m.set_seed(config.seed());
   bool replaced = false;
   m.set_command_line(ValidUtf8(command_line, &replaced));

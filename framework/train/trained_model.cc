@@ -7,6 +7,7 @@
 #include "framework/base/check.h"
 #include "framework/core/registry.h"
 #include "framework/records/records.h"
+#include "framework/tensor/precision.h"
 #include "framework/train/bundle.h"
 #include "framework/train/manifest.h"
 
@@ -61,6 +62,8 @@ Tensor TrainedModel::Embed(const Tensor& raw_batch) {
   for (int64_t i = 0; i < x.numel(); ++i) v[i] = (v[i] - normalization_.mean) * scale;
   model_.encoder->Eval();
   NoGradScope no_grad;
+  // As the run evaluated it (the experiment's precision on this CPU).
+  MatrixPrecisionScope precision(ConfiguredMatrixPrecision(experiment_->config(), nullptr));
   return model_.encoder->ForwardTo(Variable(x), model_.embedding_layer).value().ToPlain();
 }
 

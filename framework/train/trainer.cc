@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "framework/records/records.h"
 #include "framework/tensor/dnnl_context.h"
+#include "framework/tensor/precision.h"
 #include "framework/train/assembly.h"
 #include "framework/train/bundle.h"
 #include "framework/train/evaluate.h"
@@ -234,6 +235,8 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   auto components = AssembleTraining(file);
   if (!components.ok()) return components.status();
   Components& c = **components;
+  // Every op from here on (the untrained baseline included) runs in it.
+  MatrixPrecisionScope precision(c.matrix_precision);
 
   auto folder = RunFolder::Create(cfg.output_dir(), cfg.name());
   if (!folder.ok()) return folder.status();
