@@ -1,5 +1,6 @@
 #include "framework/ops/activation.h"
 
+#include "framework/ops/gelu_kernel.h"
 #include "framework/ops/op_util.h"
 
 namespace siamese {
@@ -82,6 +83,22 @@ EltwiseParams ParamsOf(const Activation& act) {
   return {};
 }
 
+// GELU (erf) on the framework's own loops (gelu_kernel.h says why), over
+// the raw storage in x's layout: blocked padding stays 0 (GELU(0) = 0) and
+// its gradient too (the padding of dy is 0).
+Variable GeluErf(const Variable& x) {
+  const Tensor& xv = x.value();
+  Tensor y = Tensor::EmptyWithLayout(xv.shape(), xv.desc());
+  ops_internal::GeluErfForward(xv.raw(), xv.raw_size(), y.raw());
+  return RecordOp("gelu_erf", {x}, y, [x](const Tensor& dy_any) {
+    const Tensor& xv = x.value();
+    const Tensor dy = dy_any.ToLayout(xv.desc());
+    Tensor dx = Tensor::EmptyWithLayout(xv.shape(), xv.desc());
+    ops_internal::GeluErfBackward(xv.raw(), dy.raw(), xv.raw_size(), dx.raw());
+    x.AccumulateGrad(dx);
+  });
+}
+
 }  // namespace
 
 Variable Activate(const Variable& x, const Activation& act) {
@@ -155,7 +172,7 @@ Variable LeakyRelu(const Variable& x, float slope) {
 
 Variable Gelu(const Variable& x, GeluApproximation approximation) {
   return approximation == GeluApproximation::kErf
-             ? Eltwise("gelu_erf", algorithm::eltwise_gelu_erf, 0.f, 0.f, x)
+             ? GeluErf(x)
              : Eltwise("gelu_tanh", algorithm::eltwise_gelu_tanh, 0.f, 0.f, x);
 }
 

@@ -16,6 +16,8 @@ Variable Relu(const Variable& x);
 Variable LeakyRelu(const Variable& x, float slope = 0.01f);
 
 enum class GeluApproximation { kErf, kTanh };
+// kErf runs the framework's own loops (gelu_kernel.h: faster than oneDNN's
+// eltwise, bit-identical on every CPU); kTanh runs oneDNN's eltwise.
 Variable Gelu(const Variable& x, GeluApproximation approximation = GeluApproximation::kErf);
 
 Variable Tanh(const Variable& x);

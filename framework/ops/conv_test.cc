@@ -385,5 +385,30 @@ TEST(Conv1dDeathTest, MismatchedChannels) {
       "conv1d: input \\[2, 3, 8\\] and weight \\[4, 5, 3\\]");
 }
 
+// The conv encoders apply ReLU / leaky ReLU after a max pool when training
+// (conv_encoder.cc): the same values and input gradients as before it, also
+// for windows that are all negative, hold zeros, or tie.
+TEST(MaxPoolCommutesWithRelu, SameValuesAndGradients) {
+  Tensor x = RandomTensor({2, 17, 6, 8}, 21, -1.0f, 1.0f);
+  for (int64_t i = 0; i < x.numel(); i += 5) x.data()[i] = 0.0f;
+  for (int64_t i = 1; i < x.numel(); i += 7) x.data()[i] = x.data()[i - 1];
+  const Tensor blocked = x.ToLayout(dnnl::memory::desc({2, 17, 6, 8}, dnnl::memory::data_type::f32,
+                                                       dnnl::memory::format_tag::nChw16c));
+  const Tensor dy = RandomTensor({2, 17, 3, 4}, 22);
+  Pool2dOptions o;
+  o.kernel_h = o.kernel_w = 2;
+  for (const Tensor& in : {x, blocked}) {
+    for (const Activation& act : {Activation::Relu(), Activation::LeakyRelu(0.01f)}) {
+      Variable a(in, true), b(in, true);
+      Variable ya = MaxPool2d(Activate(a, act), o);
+      ya.Backward(dy);
+      Variable yb = Activate(MaxPool2d(b, o), act);
+      yb.Backward(dy);
+      EXPECT_EQ(ya.value().ToPlain().ToVector(), yb.value().ToPlain().ToVector());
+      EXPECT_EQ(a.grad().ToPlain().ToVector(), b.grad().ToPlain().ToVector());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace siamese

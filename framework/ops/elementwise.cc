@@ -4,6 +4,7 @@
 
 #include "framework/ops/activation.h"
 #include "framework/ops/op_util.h"
+#include "framework/tensor/parallel.h"
 
 namespace siamese {
 namespace {
@@ -188,6 +189,14 @@ struct DivOp {
   float operator()(float a, float b) const { return a / b; }
 };
 
+// Element-wise loops over large tensors (e.g. a transformer's residual
+// [B*S, d]) run in contiguous chunks on the framework's threads; each
+// element is computed alone, so any split gives the serial loop's bits.
+template <typename Body>
+void ForElements(int64_t n, const Body& body) {
+  ParallelRows(n, 1, [&](int64_t begin, int64_t end) { body(begin, end); });
+}
+
 // out = op(a, b) over the raw storage of two tensors of identical desc.
 template <typename Op>
 Tensor SameLayout(const Tensor& a, const Tensor& b, Op op) {
@@ -195,8 +204,9 @@ Tensor SameLayout(const Tensor& a, const Tensor& b, Op op) {
   const float* pa = a.raw();
   const float* pb = b.raw();
   float* po = out.raw();
-  const int64_t n = a.raw_size();
-  for (int64_t i = 0; i < n; ++i) po[i] = op(pa[i], pb[i]);
+  ForElements(a.raw_size(), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) po[i] = op(pa[i], pb[i]);
+  });
   return out;
 }
 
@@ -207,8 +217,9 @@ Tensor SameLayout3(const Tensor& d, const Tensor& a, const Tensor& b, Op op) {
   const float* pa = a.raw();
   const float* pb = b.raw();
   float* po = out.raw();
-  const int64_t n = a.raw_size();
-  for (int64_t i = 0; i < n; ++i) po[i] = op(pd[i], pa[i], pb[i]);
+  ForElements(a.raw_size(), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) po[i] = op(pd[i], pa[i], pb[i]);
+  });
   return out;
 }
 
@@ -216,8 +227,9 @@ Tensor NegateRaw(const Tensor& t) {
   Tensor out = Tensor::EmptyWithLayout(t.shape(), t.desc());
   const float* p = t.raw();
   float* q = out.raw();
-  const int64_t n = t.raw_size();
-  for (int64_t i = 0; i < n; ++i) q[i] = -p[i];
+  ForElements(t.raw_size(), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) q[i] = -p[i];
+  });
   return out;
 }
 

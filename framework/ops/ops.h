@@ -4,6 +4,7 @@
 #define SIAMESE_FRAMEWORK_OPS_OPS_H_
 
 #include "framework/ops/activation.h"
+#include "framework/ops/attention.h"
 #include "framework/ops/conv.h"
 #include "framework/ops/distance.h"
 #include "framework/ops/dropout.h"

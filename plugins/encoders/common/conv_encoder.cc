@@ -172,8 +172,14 @@ class ConvEncoder : public Encoder {
       const ConvLayerSpec& l = spec_.conv[i];
       const int64_t pad = Padding(l);
       // Without batch norm the activation follows the convolution directly:
-      // the op fuses it into its primitive when no gradient is needed.
-      const Activation conv_act = spec_.batch_norm ? Activation::None() : act;
+      // the op fuses it into its primitive when no gradient is needed. When
+      // training, ReLU and leaky ReLU go after a max pool instead: they are
+      // non-decreasing, so max(f(x)) = f(max(x)) and the gradient reaches
+      // the same inputs (pool_test: MaxPoolCommutesWithRelu), and as a
+      // separate op it then touches one value per window, not all of them.
+      const bool act_after_pool = !spec_.batch_norm && GradEnabled() && l.pool == "max" &&
+                                  act.kind != Activation::Kind::kGelu;
+      const Activation conv_act = spec_.batch_norm || act_after_pool ? Activation::None() : act;
       if (spec_.spatial_rank == 2) {
         Conv2dOptions o;
         o.stride_h = o.stride_w = l.stride;
@@ -191,6 +197,7 @@ class ConvEncoder : public Encoder {
         h = Activate(h, act);
       }
       h = Pool(h, l);
+      if (act_after_pool) h = Activate(h, act);
     }
     if (spec_.global_pool) h = spec_.spatial_rank == 2 ? GlobalAvgPool2d(h) : GlobalAvgPool1d(h);
     if (layer == "features") return Flatten(h);

@@ -12,6 +12,7 @@
 #include "framework/nn/init.h"
 #include "framework/nn/module.h"
 #include "framework/ops/activation.h"
+#include "framework/ops/attention.h"
 #include "framework/ops/distance.h"
 #include "framework/ops/dropout.h"
 #include "framework/ops/elementwise.h"
@@ -20,7 +21,6 @@
 #include "framework/ops/norm.h"
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape_ops.h"
-#include "framework/ops/softmax.h"
 #include "framework/tensor/rng.h"
 
 namespace siamese {
@@ -184,8 +184,8 @@ class TransformerEncoder : public Encoder {
 
     // Token vectors [B, T, d]; for tokens also the padding mask and the
     // pooling weights.
-    Variable h, mask;
-    Tensor keep, inv_count;  // [B, S, 1] 1 at non-padding positions; [B, 1] 1 / count
+    Variable h;
+    Tensor mask, keep, inv_count;  // [B, S, 1] 1 at non-padding positions; [B, 1] 1 / count
     if (spec_.input == InputKind::kTokens) {
       const std::vector<int64_t> ids = TokenIds(inputs.value());
       h = Embedding(embed_->weight, ids, {b, t});
@@ -199,7 +199,7 @@ class TransformerEncoder : public Encoder {
     h = Reshape(h, {b * s, d});
     const bool training = is_training();
     for (Block* block : blocks_) {
-      h = Add(h, Attention(block->ln1->Apply(h), *block->attn, b, s, mask));
+      h = Add(h, Attention(block->ln1->Apply(h), *block->attn, b, mask));
       const FfnParams& f = *block->ffn;
       Variable y = f.fc2->Apply(Gelu(f.fc1->Apply(block->ln2->Apply(h))));
       h = Add(h, Dropout(y, spec_.dropout, training, &dropout_rng_));
@@ -242,14 +242,14 @@ class TransformerEncoder : public Encoder {
     return ids;
   }
 
-  // From the ids (0 = padding): the additive key mask [B, 1, 1, S] (left
+  // From the ids (0 = padding): the additive key mask [B, S] (left
   // undefined when nothing is padded), the pooling weights keep [B, S, 1]
   // and 1 / max(count, 1) per sequence [B, 1]. The CLS position is never
   // padding.
-  void PaddingTensors(const std::vector<int64_t>& ids, int64_t b, Variable* mask, Tensor* keep,
+  void PaddingTensors(const std::vector<int64_t>& ids, int64_t b, Tensor* mask, Tensor* keep,
                       Tensor* inv_count) const {
     const int64_t t = spec_.seq_len, off = spec_.cls ? 1 : 0, s = t + off;
-    Tensor m = Tensor::Zeros({b, 1, 1, s});
+    Tensor m = Tensor::Zeros({b, s});
     *keep = Tensor::Full({b, s, 1}, 1.0f);
     *inv_count = Tensor::Empty({b, 1});
     bool any_padding = false;
@@ -266,7 +266,7 @@ class TransformerEncoder : public Encoder {
       }
       inv_count->data()[i] = 1.0f / static_cast<float>(std::max<int64_t>(count, 1));
     }
-    if (any_padding) *mask = Variable(m);
+    if (any_padding) *mask = m;
   }
 
   // patches: [B, C, H, W] -> [B*T, C*p*p]; frames: [B, C, L] -> [B*T, C*f].
@@ -287,23 +287,20 @@ class TransformerEncoder : public Encoder {
     return Reshape(w, {b * hp * wp, c * p * p});
   }
 
-  // x: [B*S, d] -> [B, H, S, dh].
-  Variable SplitHeads(const Variable& x, int64_t b, int64_t s) const {
-    const int64_t heads = spec_.num_heads;
-    return Permute(Reshape(x, {b, s, heads, spec_.d_model / heads}), {0, 2, 1, 3});
-  }
-
-  Variable Attention(const Variable& x, const AttentionParams& p, int64_t b, int64_t s,
-                     const Variable& mask) {
-    const float scale = 1.0f / std::sqrt(static_cast<float>(spec_.d_model / spec_.num_heads));
-    Variable q = MulScalar(SplitHeads(p.q->Apply(x), b, s), scale);
-    Variable k = SplitHeads(p.k->Apply(x), b, s);
-    Variable v = SplitHeads(p.v->Apply(x), b, s);
-    Variable scores = MatMul(q, k, false, true);  // [B, H, S, S]
-    if (mask.defined()) scores = Add(scores, mask);
-    Variable probs = Dropout(Softmax(scores, -1), spec_.dropout, is_training(), &dropout_rng_);
-    Variable o = Permute(MatMul(probs, v), {0, 2, 1, 3});  // [B, S, H, dh]
-    return p.out->Apply(Reshape(o, {b * s, spec_.d_model}));
+  // Q, K and V as one Linear (their weights and biases stacked, the absent
+  // key bias as zeros) into MultiHeadAttention: one wider matrix product
+  // instead of three, and one input gradient instead of three summed.
+  Variable Attention(const Variable& x, const AttentionParams& p, int64_t b, const Tensor& mask) {
+    const Variable weight = Concat({p.q->weight, p.k->weight, p.v->weight}, 0);
+    const Variable bias = Concat({p.q->bias, zero_key_bias_, p.v->bias}, 0);
+    AttentionOptions options;
+    options.batch = b;
+    options.heads = spec_.num_heads;
+    options.key_mask = mask;
+    options.dropout = spec_.dropout;
+    options.training = is_training();
+    options.rng = &dropout_rng_;
+    return p.out->Apply(MultiHeadAttention(Linear(x, weight, bias), options));
   }
 
   const Spec spec_;
@@ -314,6 +311,7 @@ class TransformerEncoder : public Encoder {
   EmbeddingParams* embed_ = nullptr;
   LinearParams* proj_ = nullptr;
   Variable pos_, cls_, sinusoid_;
+  const Variable zero_key_bias_ = Variable(Tensor::Zeros({spec_.d_model}));
   std::vector<Block*> blocks_;
   LayerNormParams* ln_f_ = nullptr;
   LinearParams* out_ = nullptr;

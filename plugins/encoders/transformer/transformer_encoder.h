@@ -14,15 +14,17 @@
 //     x = x + Dropout(fc2(GELU_erf(fc1(LN2(x)))))
 //   LN_f(x) -> pooling -> out (Linear to embedding_dim) -> L2Normalize (optional)
 //
-// Multi-head attention on LN1(x) viewed as [B*S, d]: Q, K, V are separate
-// Linears, each reshaped [B, S, H, dh] and permuted to [B, H, S, dh]
-// (dh = d / H); scores = (Q / sqrt(dh)) K^T, one batched oneDNN matmul
-// [B, H, S, S] (scaling Q instead of the scores is the same product and
-// touches S * dh instead of S * S elements); plus the key padding mask;
-// Softmax over the keys; Dropout on the probabilities; P V; heads merged back
-// to [B*S, d]; the output Linear "out".
+// Multi-head attention on LN1(x) viewed as [B*S, d]: Q, K, V come from one
+// Linear whose weight [3d, d] stacks the q, k and v weights (and whose bias
+// stacks q.bias, zeros for the absent key bias, and v.bias), so the three
+// projections are one matrix product and give one input gradient; then
+// MultiHeadAttention (framework/ops/attention.h) per head (dh = d / H):
+// scores = (Q K^T) / sqrt(dh), batched over [B, H] on oneDNN matmul with the
+// scale as the product's output scale; plus the key padding mask; Softmax
+// over the keys; Dropout on the probabilities; P V; heads merged back to
+// [B*S, d]; the output Linear "out".
 //
-// Padding (tokens only): id 0 is PADDING. The mask is a constant [B, 1, 1, S]
+// Padding (tokens only): id 0 is PADDING. The mask is a constant [B, S]
 // tensor, -1e9 at padded keys and 0 elsewhere, added (broadcast) to the
 // scores before the softmax, so padded keys get exactly zero weight (exp
 // underflows) from every query whenever the sequence has a non-padding
