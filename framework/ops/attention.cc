@@ -46,17 +46,29 @@ void Scatter(const float* heads, const Dims& d, int64_t ld, int64_t col, float* 
 
 // [batch, rows, cols] over dense storage, read transposed when asked (the
 // transpose is a stride, never a copy).
-dnnl::memory::desc Batched(int64_t batch, int64_t rows, int64_t cols, bool transpose) {
+dnnl::memory::desc Batched(int64_t batch, int64_t rows, int64_t cols, bool transpose,
+                           dnnl::memory::data_type type = dnnl::memory::data_type::f32) {
   const dnnl::memory::dims strides = transpose ? dnnl::memory::dims{rows * cols, 1, rows}
                                                : dnnl::memory::dims{rows * cols, cols, 1};
-  return dnnl::memory::desc({batch, rows, cols}, dnnl::memory::data_type::f32, strides);
+  return dnnl::memory::desc({batch, rows, cols}, type, strides);
+}
+
+// The n floats at p as operands of precision mp: p itself in float32, a
+// rounded bf16 copy (held by *keep) in bf16.
+void* Operand(const float* p, int64_t n, MatrixPrecision mp, Tensor* keep) {
+  if (mp == MatrixPrecision::kFloat32) return const_cast<float*>(p);
+  *keep = Tensor::Empty({(n + 1) / 2});  // n bf16 values in whole floats
+  RoundToBf16(p, n, reinterpret_cast<uint16_t*>(keep->data()));
+  return keep->data();
 }
 
 // c[i] = scale * op(a[i]) op(b[i]) for i < batch: op(a) is [m, k] (a stored
-// [k, m] when ta), op(b) is [k, n] (b stored [n, k] when tb), c [m, n].
+// [k, m] when ta), op(b) is [k, n] (b stored [n, k] when tb), c [m, n], in
+// float32; a and b are read in mp's operand type (precision.h).
 void BatchedMatMul(const float* a, bool ta, const float* b, bool tb, float scale, int64_t batch,
-                   int64_t m, int64_t k, int64_t n, float* c) {
-  const dnnl::memory::desc ad = Batched(batch, m, k, ta), bd = Batched(batch, k, n, tb);
+                   int64_t m, int64_t k, int64_t n, float* c, MatrixPrecision mp) {
+  const dnnl::memory::data_type t = OperandType(mp);
+  const dnnl::memory::desc ad = Batched(batch, m, k, ta, t), bd = Batched(batch, k, n, tb, t);
   const dnnl::memory::desc cd = Batched(batch, m, n, false);
   using Mm = CachedPrimitive<dnnl::matmul::primitive_desc, dnnl::matmul>;
   Mm& p = PrimitiveCache::GetOrCreate<Mm>(
@@ -67,8 +79,9 @@ void BatchedMatMul(const float* a, bool ta, const float* b, bool tb, float scale
         return Mm{pd, dnnl::matmul(pd)};
       });
   const dnnl::engine& e = CpuEngine();
-  Execute(p.prim, {{DNNL_ARG_SRC, dnnl::memory(ad, e, const_cast<float*>(a))},
-                   {DNNL_ARG_WEIGHTS, dnnl::memory(bd, e, const_cast<float*>(b))},
+  Tensor a_keep, b_keep;
+  Execute(p.prim, {{DNNL_ARG_SRC, dnnl::memory(ad, e, Operand(a, batch * m * k, mp, &a_keep))},
+                   {DNNL_ARG_WEIGHTS, dnnl::memory(bd, e, Operand(b, batch * k * n, mp, &b_keep))},
                    {DNNL_ARG_DST, dnnl::memory(cd, e, c)}});
 }
 
@@ -135,6 +148,7 @@ Variable MultiHeadAttention(const Variable& qkv, const AttentionOptions& o) {
       << "attention: dropout must be in [0, 1) and needs an rng when training, got " << o.dropout;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d.dh));
   const int64_t bh = d.b * d.h;
+  const MatrixPrecision mp = CurrentMatrixPrecision();
 
   const Tensor x = qkv.value().ToPlain();
   const Shape head_shape = {bh, d.s, d.dh};
@@ -146,7 +160,7 @@ Variable MultiHeadAttention(const Variable& qkv, const AttentionOptions& o) {
 
   // probs = softmax(scale * q k^T + mask), in place of the scores.
   Tensor probs = Tensor::Empty({bh * d.s, d.s});
-  BatchedMatMul(q.data(), false, k.data(), true, scale, bh, d.s, d.dh, d.s, probs.data());
+  BatchedMatMul(q.data(), false, k.data(), true, scale, bh, d.s, d.dh, d.s, probs.data(), mp);
   if (o.key_mask.defined()) AddKeyMask(o.key_mask.ToPlain(), d, &probs);
   SoftmaxForward(probs, &probs);
 
@@ -163,7 +177,7 @@ Variable MultiHeadAttention(const Variable& qkv, const AttentionOptions& o) {
   }
 
   Tensor heads_out = Tensor::Empty(head_shape);
-  BatchedMatMul(used.data(), false, v.data(), false, 1.0f, bh, d.s, d.s, d.dh, heads_out.data());
+  BatchedMatMul(used.data(), false, v.data(), false, 1.0f, bh, d.s, d.s, d.dh, heads_out.data(), mp);
   Tensor y = Tensor::Empty({shape[0], d.d});
   Scatter(heads_out.data(), d, d.d, 0, y.data());
 
@@ -173,9 +187,9 @@ Variable MultiHeadAttention(const Variable& qkv, const AttentionOptions& o) {
     Gather(dy.data(), d.d, 0, d, g_out.data());
     // out = used v: d used = g_out v^T, dv = used^T g_out.
     Tensor g_v = Tensor::Empty(head_shape);
-    BatchedMatMul(used.data(), true, g_out.data(), false, 1.0f, bh, d.s, d.s, d.dh, g_v.data());
+    BatchedMatMul(used.data(), true, g_out.data(), false, 1.0f, bh, d.s, d.s, d.dh, g_v.data(), mp);
     Tensor g_probs = Tensor::Empty(probs.shape());
-    BatchedMatMul(g_out.data(), false, v.data(), true, 1.0f, bh, d.s, d.dh, d.s, g_probs.data());
+    BatchedMatMul(g_out.data(), false, v.data(), true, 1.0f, bh, d.s, d.dh, d.s, g_probs.data(), mp);
     if (keep.defined()) {
       float* g = g_probs.data();
       const float* m = keep.data();
@@ -185,8 +199,8 @@ Variable MultiHeadAttention(const Variable& qkv, const AttentionOptions& o) {
     SoftmaxBackward(probs, g_probs, &g_scores);
     // scores = scale q k^T: dq = scale g_scores k, dk = scale g_scores^T q.
     Tensor g_q = Tensor::Empty(head_shape), g_k = Tensor::Empty(head_shape);
-    BatchedMatMul(g_scores.data(), false, k.data(), false, scale, bh, d.s, d.s, d.dh, g_q.data());
-    BatchedMatMul(g_scores.data(), true, q.data(), false, scale, bh, d.s, d.s, d.dh, g_k.data());
+    BatchedMatMul(g_scores.data(), false, k.data(), false, scale, bh, d.s, d.s, d.dh, g_q.data(), mp);
+    BatchedMatMul(g_scores.data(), true, q.data(), false, scale, bh, d.s, d.s, d.dh, g_k.data(), mp);
     Tensor g = Tensor::Empty(qkv.shape());
     Scatter(g_q.data(), d, 3 * d.d, 0, g.data());
     Scatter(g_k.data(), d, 3 * d.d, d.d, g.data());

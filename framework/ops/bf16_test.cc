@@ -9,14 +9,17 @@
 // of the float32 result on the unrounded inputs. (A finite-difference check
 // cannot see bf16's 8-bit rounding; each op's float32 gradient check covers
 // the formulas.)
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <vector>
 
 #include "framework/autograd/gradient_check.h"
+#include "framework/ops/attention.h"
 #include "framework/ops/conv.h"
 #include "framework/ops/frozen_weights.h"
 #include "framework/ops/linear.h"
+#include "framework/ops/op_util.h"
 #include "framework/tensor/precision.h"
 #include "gtest/gtest.h"
 
@@ -157,6 +160,54 @@ TEST(Bf16Test, MatMulSharedRightOperand) {
   ExpectBf16Contract(
       [](const std::vector<Variable>& in) { return MatMul(in[0], in[1], false, true); },
       {RandomTensor({4, 6, 9}, 17), RandomTensor({11, 9}, 18)}, {4, 6, 11});
+}
+
+TEST(Bf16Test, AttentionCloseToFloat32) {
+  // Attention's two products read bf16 operands (q, k, the probabilities,
+  // v), so its intermediate probabilities are rounded too: no exact
+  // reference, but bf16's precision of the float32 result.
+  AttentionOptions o;
+  o.batch = 2;
+  o.heads = 2;
+  const Tensor qkv = RandomTensor({2 * 5, 3 * 8}, 22);
+  const Tensor g = RandomTensor({2 * 5, 8}, 23);
+  const Op op = [&](const std::vector<Variable>& in) { return MultiHeadAttention(in[0], o); };
+  Result bf16;
+  {
+    MatrixPrecisionScope scope(MatrixPrecision::kBfloat16);
+    bf16 = RunOp(op, {qkv}, g);
+  }
+  const Result f32 = RunOp(op, {qkv}, g);
+  EXPECT_TRUE(TensorsNear(bf16.y, f32.y, 2e-2f, 2e-2f));
+  EXPECT_TRUE(TensorsNear(bf16.grads[0], f32.grads[0], 2e-2f, 2e-2f));
+  EXPECT_NE(bf16.y.ToVector(), f32.y.ToVector());  // bf16 did run
+}
+
+TEST(Bf16Test, RoundToBf16IsOneDnnsConversion) {
+  std::vector<float> v = RandomTensor({1000}, 24, -3.0f, 3.0f).ToVector();
+  uint32_t ties[] = {0x3F808000u, 0x3F818000u, 0xBF808000u, 0x00008000u, 0x00018000u,
+                     0x7F7FFFFFu, 0x7F800000u, 0xFF800000u, 0x7FC00000u, 0x7F800001u,
+                     0xFFFFFFFFu, 0x00000001u, 0x80000000u};
+  for (uint32_t bits : ties) {
+    float f;
+    std::memcpy(&f, &bits, sizeof(f));
+    v.push_back(f);
+  }
+  const int64_t n = static_cast<int64_t>(v.size());
+  std::vector<uint16_t> mine(n);
+  siamese::RoundToBf16(v.data(), n, mine.data());
+  const Tensor t = Tensor::FromVector({n}, v);
+  const Tensor theirs = t.ToLayout(WithDataType(t.desc(), dnnl::memory::data_type::bf16));
+  const uint16_t* h = reinterpret_cast<const uint16_t*>(theirs.raw());
+  for (int64_t i = 0; i < n; ++i) {
+    const bool nan = std::isnan(v[i]);
+    if (nan) {
+      EXPECT_EQ(mine[i] & 0x7F80u, 0x7F80u) << i;  // still NaN
+      EXPECT_NE(mine[i] & 0x7Fu, 0u) << i;
+    } else {
+      EXPECT_EQ(mine[i], h[i]) << "element " << i << " = " << v[i];
+    }
+  }
 }
 
 TEST(Bf16Test, BackwardUsesTheForwardsPrecision) {
