@@ -16,6 +16,11 @@
 // Padding elements of a blocked layout stay 0 (every update maps 0 state, 0
 // value and 0 gradient to 0).
 //
+// A subclass whose Update() is element-wise says so (ElementwiseUpdate());
+// Step() then updates slices of the parameters on the framework's threads
+// (framework/tensor/parallel.h), with exactly the serial result at any
+// thread count.
+//
 // Per-parameter state: a step count (how many times this parameter has been
 // updated) and the subclass's slots (e.g. "momentum_buffer"), allocated as
 // zeros at the parameter's first update. For checkpoints, State() lists
@@ -95,6 +100,15 @@ class Optimizer {
   Optimizer(NamedVariables parameters, float learning_rate, std::vector<std::string> slot_names);
 
   virtual void Update(const FlatParam& p) = 0;
+
+  // True when Update() is element-wise: element i of the value and of every
+  // slot is computed from element i of the value, gradient and slots and
+  // from the FlatParam's scalars alone, and Update() changes nothing else.
+  // Step() may then call Update() on disjoint slices of a parameter (a
+  // FlatParam whose arrays start inside the parameter's) from several
+  // threads at once. False (the default): one call per parameter, in
+  // construction order, on the calling thread.
+  virtual bool ElementwiseUpdate() const { return false; }
 
  private:
   NamedVariables parameters_;

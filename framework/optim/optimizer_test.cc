@@ -1,13 +1,19 @@
 #include "framework/optim/optimizer.h"
 
+#include <atomic>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "framework/autograd/variable.h"
+#include "framework/tensor/dnnl_context.h"
+#include "framework/tensor/parallel.h"
+#include "framework/tensor/rng.h"
 #include "framework/tensor/tensor.h"
 #include "gtest/gtest.h"
 #include "plugins/optimizers/adam/adam.h"
@@ -298,6 +304,136 @@ TEST(OptimizerTest, LearningRateMultiplierScalesMatchingParametersOnly) {
   opt.Step();
   EXPECT_NEAR(Value(encoder), 0.945f, 1e-5f);
   EXPECT_NEAR(Value(proxies, 0), 0.45f, 1e-5f);
+}
+
+// ---- Element-wise updates in slices, on several threads ----
+
+// Forces every element-wise update through slices on the threads
+// (SetMinParallelWork(1)); restores the defaults after the test.
+class OptimizerThreadsTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    SetMinParallelWork(kMinParallelWork);
+    SetNumThreads(threads_);
+  }
+  const int threads_ = NumThreads();
+};
+
+// Parameters of several slices each (16384 floats a slice), one smaller
+// than a slice, and a blocked one with padding; random values and
+// gradients, three steps with a changing learning rate, a multiplier on
+// one parameter. The values and the state after the steps, as raw bits.
+std::vector<std::vector<float>> RunSteps(
+    const std::function<std::unique_ptr<Optimizer>(NamedVariables)>& make) {
+  Rng rng(5);
+  const std::vector<Shape> shapes = {{70001}, {5}, {16384}, {40, 17, 3, 3}};
+  NamedVariables params;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    std::vector<float> init(NumElements(shapes[i]));
+    for (float& x : init) x = rng.Normal();
+    Tensor value = Tensor::FromVector(shapes[i], init);
+    if (shapes[i].size() == 4) value = value.ToLayout(Blocked(shapes[i]));
+    params.emplace_back("p" + std::to_string(i), Variable(value, /*requires_grad=*/true));
+  }
+  std::unique_ptr<Optimizer> opt = make(params);
+  opt->SetLearningRateMultiplier("p2", 3.0f);
+  for (int step = 0; step < 3; ++step) {
+    opt->set_learning_rate(0.01f / (step + 1));
+    for (auto& [name, v] : params) {
+      std::vector<float> g(v.numel());
+      for (float& x : g) x = rng.Normal();
+      SetGrad(v, g);
+    }
+    opt->Step();
+  }
+  std::vector<std::vector<float>> out;
+  for (const auto& [name, v] : params) {
+    out.emplace_back(v.value().raw(), v.value().raw() + v.value().raw_size());
+  }
+  for (const auto& [name, t] : opt->State()) out.push_back(t.ToVector());
+  return out;
+}
+
+bool SameBits(const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].size() != b[i].size() ||
+        std::memcmp(a[i].data(), b[i].data(), a[i].size() * sizeof(float)) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST_F(OptimizerThreadsTest, SlicedUpdatesEqualTheSerialOnesAtAnyThreadCount) {
+  const std::vector<
+      std::pair<std::string, std::function<std::unique_ptr<Optimizer>(NamedVariables)>>>
+      optimizers = {
+          {"adam", [](NamedVariables p) { return std::make_unique<Adam>(p, AdamWith(0.01f)); }},
+          {"adam_l2",
+           [](NamedVariables p) { return std::make_unique<Adam>(p, AdamWith(0.01f, 0.1f)); }},
+          {"adamw",
+           [](NamedVariables p) { return std::make_unique<AdamW>(p, AdamWith(0.01f, 0.1f)); }},
+          {"sgd", [](NamedVariables p) { return std::make_unique<Sgd>(p, SgdWith(0.01f)); }},
+          {"sgd_nesterov", [](NamedVariables p) {
+             return std::make_unique<Sgd>(p, SgdWith(0.01f, 0.9f, true, 0.1f));
+           }}};
+  for (const auto& [name, make] : optimizers) {
+    SetNumThreads(1);
+    SetMinParallelWork(kMinParallelWork);
+    const auto serial = RunSteps(make);  // one Update() per parameter
+    SetMinParallelWork(1);
+    for (int threads : {1, 2, 3, 4, 8}) {
+      SetNumThreads(threads);
+      EXPECT_TRUE(SameBits(RunSteps(make), serial)) << name << " at " << threads << " threads";
+    }
+  }
+}
+
+// Counts its Update() calls, and records the thread of each when it is not
+// element-wise.
+class CountingSgd : public Sgd {
+ public:
+  CountingSgd(NamedVariables p, bool elementwise)
+      : Sgd(std::move(p), SgdWith(0.1f)), elementwise_(elementwise) {}
+  std::atomic<int> calls{0};
+  std::vector<int64_t> sizes;  // non-element-wise only: in call order
+  bool on_caller = true;
+
+ protected:
+  void Update(const FlatParam& p) override {
+    ++calls;
+    if (!elementwise_) {
+      sizes.push_back(p.size);
+      on_caller = on_caller && std::this_thread::get_id() == caller_;
+    }
+    Sgd::Update(p);
+  }
+  bool ElementwiseUpdate() const override { return elementwise_; }
+
+ private:
+  bool elementwise_;
+  std::thread::id caller_ = std::this_thread::get_id();
+};
+
+TEST_F(OptimizerThreadsTest, OnlyElementwiseUpdatesAreSliced) {
+  SetNumThreads(4);
+  SetMinParallelWork(1);
+  for (bool elementwise : {true, false}) {
+    Variable big(Tensor::Zeros({40000}), true), small(Tensor::Zeros({3}), true);
+    CountingSgd opt({{"big", big}, {"small", small}}, elementwise);
+    SetGrad(big, std::vector<float>(40000, 1.0f));
+    SetGrad(small, {1.0f, 1.0f, 1.0f});
+    opt.Step();
+    if (elementwise) {
+      EXPECT_EQ(opt.calls.load(), 3 + 1);  // 16384 + 16384 + 7232, then 3
+    } else {
+      EXPECT_EQ(opt.calls.load(), 2);
+      EXPECT_EQ(opt.sizes, (std::vector<int64_t>{40000, 3}));
+      EXPECT_TRUE(opt.on_caller);
+    }
+    EXPECT_EQ(big.value().ToVector(), std::vector<float>(40000, -0.1f));
+  }
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ absl::StatusOr<LoopResult> TrainingLoop::Run(int64_t first_step) {
       break;
     }
     result.steps_done = step + 1;
+    result.examples += step_result->examples;
     StepInfo info{step + 1, c.total_steps, epoch, *step_result};
     LoopControl control;
     for (TrainingObserver* o : observers_) {

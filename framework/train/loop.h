@@ -50,6 +50,8 @@ class TrainingObserver {
 
 struct LoopResult {
   int64_t steps_done = 0;
+  // Examples trained on by this Run() (the batches of the steps it ran).
+  int64_t examples = 0;
   bool paused = false;  // an observer asked to leave as if killed
   // The loss of step `steps_done` was not finite: nothing was updated in
   // that step and the loop stopped; `divergence` says which step and value.

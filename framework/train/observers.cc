@@ -98,6 +98,14 @@ absl::Status ValidationObserver::AfterStep(const StepInfo& info, LoopControl* co
   if (eval_every_ <= 0 || info.steps_done % eval_every_ != 0 || data.validation.size() <= 1) {
     return absl::OkStatus();
   }
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status s = Evaluate(info, control);
+  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
+absl::Status ValidationObserver::Evaluate(const StepInfo& info, LoopControl* control) {
+  const ExperimentData& data = components_->data;
   auto m = EvaluateSplitRetrieval(components_->model.encoder.get(), data.validation,
                                   data.normalization, components_->model.distance, config_);
   if (!m.ok()) {

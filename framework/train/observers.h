@@ -8,7 +8,8 @@
 //   ValidationObserver   every eval_every steps: retrieval on the validation
 //                        split, printed and appended to metrics.jsonl; with
 //                        model selection, keeps the best model (best.ckpt)
-//                        and stops early when patience runs out
+//                        and stops early when patience runs out; counts the
+//                        time it takes (timing.json validation_seconds)
 //   PauseObserver        leaves the loop as if killed after a given step
 //                        (tests of resumption)
 //   CheckpointObserver   every checkpoint_every steps, and when the loop is
@@ -59,8 +60,11 @@ class ValidationObserver : public TrainingObserver {
                      const EvaluationConfig& config, int64_t eval_every,
                      const SelectionConfig* selection, std::string experiment_text, bool verbose);
   absl::Status AfterStep(const StepInfo& info, LoopControl* control) override;
+  // Wall time spent in evaluations (and best-model saves) so far.
+  double seconds() const { return seconds_; }
 
  private:
+  absl::Status Evaluate(const StepInfo& info, LoopControl* control);
   const RunFolder* folder_;
   Components* components_;
   EvaluationConfig config_;
@@ -68,6 +72,7 @@ class ValidationObserver : public TrainingObserver {
   const SelectionConfig* selection_;
   std::string experiment_text_;
   bool verbose_;
+  double seconds_ = 0;
 };
 
 // The value of a SelectionConfig metric ("map_at_r", "precision_at_1",

@@ -56,6 +56,8 @@ class PoisonOptimizer : public Sgd {
     Sgd::Update(p);
     if (p.step == at_step_) p.value[0] = std::nanf("");
   }
+  // Poisons element 0 of what it is given: whole parameters only.
+  bool ElementwiseUpdate() const override { return false; }
 
  private:
   int at_step_;

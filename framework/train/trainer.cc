@@ -101,21 +101,30 @@ absl::StatusOr<int64_t> Resume(const RunFolder& folder, const std::string& exper
   return *step;
 }
 
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 // The test metrics of the encoder at initialization, before any step: every
-// result is reported against them (results.json "untrained").
+// result is reported against them (results.json "untrained"). *seconds: the
+// evaluation's wall time.
 absl::Status EvaluateUntrained(const ExperimentFile& file, const RunFolder& folder, bool verbose,
-                               Components* c) {
+                               Components* c, double* seconds) {
   const Experiment& cfg = file.config();
+  const Clock::time_point start = Clock::now();
   auto report = EvaluateModel(c->model.encoder.get(), c->data, c->model.distance, cfg.evaluation(),
                               cfg.seed());
+  *seconds = SecondsSince(start);
   if (!report.ok()) {
     return absl::Status(report.status().code(), absl::StrCat("evaluating the untrained encoder: ",
                                                              report.status().message()));
   }
   c->untrained = ToTestMetrics(*report);
   if (verbose) {
-    std::fprintf(stderr, "[eval] untrained encoder: test P@1 %.4f MAP@R %.4f\n",
-                 report->test_retrieval.precision_at_1, report->test_retrieval.map_at_r);
+    std::fprintf(stderr,
+                 "[eval] untrained encoder: test P@1 %.4f MAP@R %.4f (%ld test images, %.2f s)\n",
+                 report->test_retrieval.precision_at_1, report->test_retrieval.map_at_r,
+                 static_cast<int64_t>(c->data.test.size()), *seconds);
   }
   MetricsLine line;
   line.set_step(0);
@@ -142,12 +151,12 @@ absl::StatusOr<int64_t> SelectModel(const ExperimentFile& file, const RunFolder&
 }
 
 // Test metrics of the trained (or selected) model, then the files that
-// record them: the checkpoint (with the calibrated threshold), timing,
-// report files, results.json (last: its presence means the run finished)
-// and the final metrics line.
+// record them: the checkpoint (with the calibrated threshold), timing
+// (`timing` with the evaluation's time added), report files, results.json
+// (last: its presence means the run finished) and the final metrics line.
 absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
-                    const std::string& experiment_text, int64_t first_step, int64_t steps_done,
-                    double train_seconds, bool verbose, Components* c, TrainResult* result) {
+                    const std::string& experiment_text, int64_t steps_done, Timing timing,
+                    bool verbose, Components* c, TrainResult* result) {
   const Experiment& cfg = file.config();
   auto model_step = SelectModel(file, folder, steps_done, c);
   if (!model_step.ok()) return model_step.status();
@@ -158,8 +167,10 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
       !s.ok()) {
     return s;
   }
+  const Clock::time_point start = Clock::now();
   auto report = EvaluateModel(c->model.encoder.get(), c->data, c->model.distance, cfg.evaluation(),
                               cfg.seed());
+  timing.set_test_evaluation_seconds(SecondsSince(start));
   if (!report.ok()) {
     return absl::Status(report.status().code(),
                         absl::StrCat("final evaluation: ", report.status().message(),
@@ -173,11 +184,12 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
       !s.ok()) {
     return s;
   }
-  Timing timing;
-  timing.set_train_seconds(train_seconds);
-  timing.set_steps(static_cast<int32_t>(steps_done));
-  timing.set_resumed_from_step(static_cast<int32_t>(first_step));
+  if (verbose) {
+    std::fprintf(stderr, "[eval] final evaluation: %ld test images, %.2f s\n",
+                 static_cast<int64_t>(c->data.test.size()), timing.test_evaluation_seconds());
+  }
   if (absl::Status s = folder.WriteTiming(timing); !s.ok()) return s;
+  result->timing = timing;
   if (absl::Status s = folder.WriteReportFiles(*report, c->data.test.labels); !s.ok()) return s;
   RunResults& r = result->results;
   r = ToRunResults(*report);
@@ -270,8 +282,12 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
     for (const std::string& w : c.warnings)
       std::fprintf(stderr, "[train] WARNING: %s\n", w.c_str());
   }
+  double untrained_seconds = 0;
   if (*first_step == 0 && cfg.evaluation().untrained_baseline()) {
-    if (absl::Status s = EvaluateUntrained(file, *folder, options.verbose, &c); !s.ok()) return s;
+    if (absl::Status s = EvaluateUntrained(file, *folder, options.verbose, &c, &untrained_seconds);
+        !s.ok()) {
+      return s;
+    }
   }
 
   TrainingLoop loop(&c);
@@ -306,9 +322,26 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   result.steps_done = run->steps_done;
   result.interrupted_by = interrupt.signal();
   if (run->paused) return result;
-  const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  if (absl::Status s = Finish(file, *folder, experiment_text, *first_step, run->steps_done,
-                              train_seconds, options.verbose, &c, &result);
+  Timing timing;
+  timing.set_train_seconds(SecondsSince(start));
+  timing.set_steps(static_cast<int32_t>(run->steps_done));
+  timing.set_resumed_from_step(static_cast<int32_t>(*first_step));
+  timing.set_train_images(run->examples);
+  timing.set_validation_seconds(validation.seconds());
+  const double training_only = timing.train_seconds() - timing.validation_seconds();
+  timing.set_train_images_per_second(training_only > 0 ? run->examples / training_only : 0);
+  timing.set_untrained_evaluation_seconds(untrained_seconds);
+  if (options.verbose && run->examples > 0) {
+    std::string line = absl::StrFormat("[train] %d steps, %d images in %.2f s: %.0f img/s",
+                                       run->steps_done - *first_step, run->examples, training_only,
+                                       timing.train_images_per_second());
+    if (timing.validation_seconds() > 0) {
+      absl::StrAppendFormat(&line, " (and %.2f s of validation)", timing.validation_seconds());
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  if (absl::Status s = Finish(file, *folder, experiment_text, run->steps_done, timing,
+                              options.verbose, &c, &result);
       !s.ok()) {
     return s;
   }

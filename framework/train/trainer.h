@@ -49,6 +49,8 @@ struct TrainResult {
   // text (without the final newline).
   RunResults results;
   std::string results_json;
+  // When finished: what timing.json holds.
+  Timing timing;
 };
 
 absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions& options = {});

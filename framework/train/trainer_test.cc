@@ -333,6 +333,30 @@ TEST_F(TrainerTest, UntrainedBaselineAndGainAreReported) {
   EXPECT_FALSE(off->results.has_untrained());
 }
 
+TEST_F(TrainerTest, TimingReportsTrainingThroughputAndEachEvaluationsTime) {
+  auto r = Run(Config("timing"), {}, {"training { eval_every: 5 }"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  const Timing& t = r->timing;
+  EXPECT_EQ(t.steps(), r->steps_done);
+  EXPECT_EQ(t.train_images(), 16 * r->steps_done);  // batch_size 16
+  EXPECT_GT(t.validation_seconds(), 0.0);
+  EXPECT_LT(t.validation_seconds(), t.train_seconds());
+  // Throughput over the training time, periodic validation left out.
+  EXPECT_DOUBLE_EQ(t.train_images_per_second(),
+                   t.train_images() / (t.train_seconds() - t.validation_seconds()));
+  EXPECT_GT(t.test_evaluation_seconds(), 0.0);
+  EXPECT_GT(t.untrained_evaluation_seconds(), 0.0);
+  Timing on_disk;
+  ASSERT_TRUE(ReadJsonFile(r->run_dir + "/timing.json", &on_disk).ok());
+  EXPECT_EQ(on_disk.SerializeAsString(), t.SerializeAsString());
+
+  auto off = Run(Config("timing_nobaseline"), {}, {"evaluation { untrained_baseline: false }"});
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->timing.untrained_evaluation_seconds(), 0.0);
+  EXPECT_EQ(off->timing.validation_seconds(), 0.0);  // eval_every 0
+  EXPECT_GT(off->timing.test_evaluation_seconds(), 0.0);
+}
+
 TEST_F(TrainerTest, ClusteringMetricsAreReportedAndChangeNothingElse) {
   auto r = Run(Config("clustering"));
   ASSERT_TRUE(r.ok()) << r.status();

@@ -7,6 +7,7 @@
 #include "framework/base/check.h"
 #include "framework/core/registry.h"
 #include "plugins/optimizers/adam/adam.pb.h"
+#include "plugins/optimizers/adam/adam_kernel.h"
 
 namespace siamese {
 
@@ -30,28 +31,22 @@ Adam::Adam(NamedVariables parameters, const AdamOptions& options, bool decoupled
 void Adam::Update(const FlatParam& p) {
   const double lr = p.learning_rate;
   const double t = static_cast<double>(p.step);
-  const float beta1 = options_.beta1, beta2 = options_.beta2, eps = options_.eps;
-  const float wd = options_.weight_decay;
-  const float step_size = static_cast<float>(lr / (1.0 - std::pow(double{beta1}, t)));
-  const float bias_correction2_sqrt =
-      static_cast<float>(std::sqrt(1.0 - std::pow(double{beta2}, t)));
-  const float decay = static_cast<float>(1.0 - lr * wd);
-  float* m = p.slots[0];
-  float* v = p.slots[1];
-  for (int64_t i = 0; i < p.size; ++i) {
-    float g = p.grad[i];
-    if (wd != 0.0f) {
-      if (decoupled_) {
-        p.value[i] *= decay;
-      } else {
-        g += wd * p.value[i];
-      }
-    }
-    m[i] += (1.0f - beta1) * (g - m[i]);
-    v[i] = beta2 * v[i] + (1.0f - beta2) * g * g;
-    const float denom = std::sqrt(v[i]) / bias_correction2_sqrt + eps;
-    p.value[i] -= step_size * (m[i] / denom);
-  }
+  AdamKernelArgs a;
+  a.value = p.value;
+  a.grad = p.grad;
+  a.exp_avg = p.slots[0];
+  a.exp_avg_sq = p.slots[1];
+  a.size = p.size;
+  a.beta1 = options_.beta1;
+  a.beta2 = options_.beta2;
+  a.eps = options_.eps;
+  a.weight_decay = options_.weight_decay;
+  a.decoupled = decoupled_;
+  a.decay = static_cast<float>(1.0 - lr * options_.weight_decay);
+  a.step_size = static_cast<float>(lr / (1.0 - std::pow(double{options_.beta1}, t)));
+  a.bias_correction2_sqrt =
+      static_cast<float>(std::sqrt(1.0 - std::pow(double{options_.beta2}, t)));
+  AdamKernel(a);
 }
 
 namespace {

@@ -45,6 +45,7 @@ class Adam : public Optimizer {
  protected:
   Adam(NamedVariables parameters, const AdamOptions& options, bool decoupled_weight_decay);
   void Update(const FlatParam& p) override;
+  bool ElementwiseUpdate() const override { return true; }
 
  private:
   AdamOptions options_;

@@ -6,6 +6,7 @@
 #include "framework/base/check.h"
 #include "framework/core/registry.h"
 #include "plugins/optimizers/sgd/sgd.pb.h"
+#include "plugins/optimizers/sgd/sgd_kernel.h"
 
 namespace siamese {
 namespace {
@@ -28,20 +29,16 @@ Sgd::Sgd(NamedVariables parameters, const SgdOptions& options)
 }
 
 void Sgd::Update(const FlatParam& p) {
-  const float lr = p.learning_rate;
-  const float wd = options_.weight_decay;
-  const float mu = options_.momentum;
-  const bool nesterov = options_.nesterov;
-  float* buf = mu != 0.0f ? p.slots[0] : nullptr;
-  for (int64_t i = 0; i < p.size; ++i) {
-    float g = p.grad[i];
-    if (wd != 0.0f) g += wd * p.value[i];
-    if (buf != nullptr) {
-      buf[i] = mu * buf[i] + g;
-      g = nesterov ? g + mu * buf[i] : buf[i];
-    }
-    p.value[i] -= lr * g;
-  }
+  SgdKernelArgs a;
+  a.value = p.value;
+  a.grad = p.grad;
+  a.momentum_buffer = options_.momentum != 0.0f ? p.slots[0] : nullptr;
+  a.size = p.size;
+  a.learning_rate = p.learning_rate;
+  a.momentum = options_.momentum;
+  a.weight_decay = options_.weight_decay;
+  a.nesterov = options_.nesterov;
+  SgdKernel(a);
 }
 
 namespace {

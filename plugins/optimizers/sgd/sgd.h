@@ -35,6 +35,7 @@ class Sgd : public Optimizer {
 
  protected:
   void Update(const FlatParam& p) override;
+  bool ElementwiseUpdate() const override { return true; }
 
  private:
   SgdOptions options_;

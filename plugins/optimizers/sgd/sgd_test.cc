@@ -1,5 +1,6 @@
 #include "plugins/optimizers/sgd/sgd.h"
 
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -9,9 +10,11 @@
 #include "absl/status/status.h"
 #include "framework/autograd/variable.h"
 #include "framework/core/registry.h"
+#include "framework/tensor/rng.h"
 #include "framework/tensor/tensor.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "plugins/optimizers/sgd/sgd_kernel.h"
 
 namespace siamese {
 namespace {
@@ -123,6 +126,81 @@ TEST(SgdPluginTest, CreatedFromTheExperimentWithValidatedParameters) {
       R"(name: "sgd" [siamese.sgd] { weight_decay: -1 })", &config));
   EXPECT_EQ(std::string(Registry<Optimizer>::Create(config, context).status().message()),
             "weight_decay: must be >= 0, got -1");
+}
+
+// ---- The vectorized kernels against the scalar reference ----
+
+// The update as it was written before it was vectorized (one scalar loop
+// with the options tested per element): what every kernel must reproduce
+// bit for bit.
+void ReferenceUpdate(const SgdKernelArgs& a) {
+  const float lr = a.learning_rate, wd = a.weight_decay, mu = a.momentum;
+  float* buf = a.momentum_buffer;
+  for (int64_t i = 0; i < a.size; ++i) {
+    float g = a.grad[i];
+    if (wd != 0.0f) g += wd * a.value[i];
+    if (buf != nullptr) {
+      buf[i] = mu * buf[i] + g;
+      g = a.nesterov ? g + mu * buf[i] : buf[i];
+    }
+    a.value[i] -= lr * g;
+  }
+}
+
+std::vector<float> RandomVector(int64_t n, Rng& rng) {
+  std::vector<float> x(n);
+  for (float& v : x) v = rng.Uniform() < 0.05f ? 0.0f : rng.Normal();
+  return x;
+}
+
+bool SameBits(const std::vector<float>& x, const std::vector<float>& y) {
+  return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0;
+}
+
+TEST(SgdKernelTest, EveryKernelComputesTheScalarReferenceBits) {
+  const auto kernels = SgdKernels();
+  ASSERT_EQ(kernels.front().first, "portable");
+  struct Options {
+    float momentum, weight_decay;
+    bool nesterov;
+  };
+  const Options options[] = {{0.0f, 0.0f, false},  {0.0f, 0.01f, false}, {0.9f, 0.0f, false},
+                             {0.9f, 0.01f, false}, {0.9f, 0.0f, true},   {0.9f, 0.01f, true}};
+  for (const auto& [name, kernel] : kernels) {
+    for (int64_t n : {0, 1, 15, 16, 33, 1000, 4099}) {
+      for (int64_t offset : {0, 1, 3}) {
+        for (const Options& o : options) {
+          Rng rng(7 + n);
+          std::vector<float> ref_value = RandomVector(n + offset, rng),
+                             ref_buf = RandomVector(n + offset, rng);
+          std::vector<float> value = ref_value, buf = ref_buf;
+          for (int step = 0; step < 3; ++step) {
+            const std::vector<float> grad = RandomVector(n + offset, rng);
+            SgdKernelArgs a;
+            a.grad = grad.data() + offset;
+            a.size = n;
+            a.learning_rate = 0.01f * (step + 1);
+            a.momentum = o.momentum;
+            a.weight_decay = o.weight_decay;
+            a.nesterov = o.nesterov;
+            SgdKernelArgs r = a;
+            r.value = ref_value.data() + offset;
+            r.momentum_buffer = o.momentum != 0.0f ? ref_buf.data() + offset : nullptr;
+            ReferenceUpdate(r);
+            a.value = value.data() + offset;
+            a.momentum_buffer = o.momentum != 0.0f ? buf.data() + offset : nullptr;
+            kernel(a);
+          }
+          const std::string where =
+              name + " n=" + std::to_string(n) + " offset=" + std::to_string(offset) +
+              " momentum=" + std::to_string(o.momentum) + " wd=" + std::to_string(o.weight_decay) +
+              (o.nesterov ? " nesterov" : "");
+          ASSERT_TRUE(SameBits(value, ref_value)) << where;
+          ASSERT_TRUE(SameBits(buf, ref_buf)) << where;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
