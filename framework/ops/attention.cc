@@ -54,12 +54,24 @@ dnnl::memory::desc Batched(int64_t batch, int64_t rows, int64_t cols, bool trans
 }
 
 // The n floats at p as operands of precision mp: p itself in float32, a
-// rounded bf16 copy (held by *keep) in bf16.
+// bf16 copy (held by *keep) in bf16, converted by oneDNN's reorder (threaded,
+// the rounding of every other bf16 operand).
 void* Operand(const float* p, int64_t n, MatrixPrecision mp, Tensor* keep) {
   if (mp == MatrixPrecision::kFloat32) return const_cast<float*>(p);
-  *keep = Tensor::Empty({(n + 1) / 2});  // n bf16 values in whole floats
-  RoundToBf16(p, n, reinterpret_cast<uint16_t*>(keep->data()));
-  return keep->data();
+  const dnnl::memory::desc src = PlainDesc({n});
+  const dnnl::memory::desc dst = WithDataType(src, OperandType(mp));
+  using Reorder = CachedPrimitive<dnnl::reorder::primitive_desc, dnnl::reorder>;
+  Reorder& r = PrimitiveCache::GetOrCreate<Reorder>(PrimitiveKey("reorder").Add(src).Add(dst),
+                                                    [&] {
+                                                      dnnl::reorder::primitive_desc pd(
+                                                          CpuEngine(), src, CpuEngine(), dst);
+                                                      return Reorder{pd, dnnl::reorder(pd)};
+                                                    });
+  *keep = Tensor::EmptyWithLayout({n}, dst);
+  dnnl::memory from(src, CpuEngine(), const_cast<float*>(p)), to = keep->memory();
+  r.prim.execute(CpuStream(), from, to);
+  CpuStream().wait();
+  return keep->raw();
 }
 
 // c[i] = scale * op(a[i]) op(b[i]) for i < batch: op(a) is [m, k] (a stored

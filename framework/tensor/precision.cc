@@ -1,7 +1,6 @@
 #include "framework/tensor/precision.h"
 
 #include <atomic>
-#include <cstring>
 
 namespace siamese {
 namespace {
@@ -20,19 +19,6 @@ const char* MatrixPrecisionName(MatrixPrecision p) {
 MatrixPrecision CurrentMatrixPrecision() { return Current().load(std::memory_order_relaxed); }
 
 void SetMatrixPrecision(MatrixPrecision p) { Current().store(p, std::memory_order_relaxed); }
-
-void RoundToBf16(const float* src, int64_t n, uint16_t* dst) {
-  for (int64_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, &src[i], sizeof(bits));
-    const bool nan = (bits & 0x7FFFFFFFu) > 0x7F800000u;
-    const bool denormal = (bits & 0x7F800000u) == 0;
-    const uint32_t rounded = (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16;
-    dst[i] = static_cast<uint16_t>(nan ? (bits >> 16) | 0x40u
-                                   : denormal ? (bits >> 16) & 0x8000u
-                                              : rounded);
-  }
-}
 
 bool CpuHasBf16Instructions() {
   const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();

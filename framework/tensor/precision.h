@@ -20,7 +20,6 @@
 #ifndef SIAMESE_FRAMEWORK_TENSOR_PRECISION_H_
 #define SIAMESE_FRAMEWORK_TENSOR_PRECISION_H_
 
-#include <cstdint>
 #include <string>
 
 #include "oneapi/dnnl/dnnl.hpp"
@@ -51,12 +50,6 @@ inline dnnl::memory::data_type OperandType(MatrixPrecision p) {
   return p == MatrixPrecision::kBfloat16 ? dnnl::memory::data_type::bf16
                                          : dnnl::memory::data_type::f32;
 }
-
-// dst[i] = src[i] rounded to bf16 (nearest, ties to even; NaN stays a
-// quiet NaN; denormals become a signed zero, as AVX512-BF16's conversion
-// makes them): the conversion oneDNN's float32 -> bf16 reorder makes, for
-// operands that live in plain arrays rather than tensors.
-void RoundToBf16(const float* src, int64_t n, uint16_t* dst);
 
 // Sets the precision for its lifetime and restores the previous one (tests,
 // benchmarks). Not for use while another thread runs ops.
