@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   zlib1g-dev             # .gz data files
+  libopenmpi-dev openmpi-bin  # OpenMPI 4.1: data-parallel training's MPI backend (framework/distributed)
   libpng-dev             # PNG inputs for //experiments:verify
   dataset-fashion-mnist  # /usr/share/datasets/fashion-mnist
   wordnet-base           # /usr/share/wordnet/data.* for the wordnet_glosses dataset

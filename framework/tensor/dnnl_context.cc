@@ -12,8 +12,10 @@ dnnl::engine& CpuEngine() {
 }
 
 dnnl::stream& CpuStream() {
-  static dnnl::stream* stream = new dnnl::stream(CpuEngine());
-  return *stream;
+  // One per thread: a oneDNN stream is not meant to be shared by threads
+  // submitting at once (in-process ranks of framework/distributed do).
+  thread_local dnnl::stream stream(CpuEngine());
+  return stream;
 }
 
 void SetNumThreads(int threads) {
