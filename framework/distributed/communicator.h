@@ -66,6 +66,10 @@ std::unique_ptr<Communicator> SingleProcessCommunicator();
 // `ranks` communicators over threads of this process, rank i at index i;
 // each must be used from its own thread (a collective blocks until all
 // ranks have called it). For tests of distributed code without mpirun.
+// Each rank's thread should call SetNumThreads(1) before its first op:
+// oneDNN's OpenMP kernels synchronize their threads with spin barriers, and
+// two ranks' kernels sharing one OpenMP runtime can wait on each other
+// forever (seen with convolutions; MPI ranks are processes and unaffected).
 // REQUIRES: ranks >= 1.
 std::vector<std::unique_ptr<Communicator>> InProcessCommunicators(int ranks);
 

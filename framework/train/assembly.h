@@ -23,6 +23,7 @@
 #include "framework/core/loss.h"
 #include "framework/core/miner.h"
 #include "framework/core/sampler.h"
+#include "framework/distributed/communicator.h"
 #include "framework/optim/optimizer.h"
 #include "framework/optim/schedule.h"
 #include "framework/proto/checkpoint.pb.h"
@@ -90,6 +91,11 @@ struct Components {
   std::optional<TestMetrics> untrained;
   SelectionState selection;
   std::vector<std::string> warnings;
+  // Data-parallel training (framework/distributed): the ranks of the job,
+  // or null for one process. Not owned. With more than one rank every rank
+  // draws the same global batch, embeds its RowsPerRank share, and mines and
+  // computes the loss on the gathered global batch (TrainingStep).
+  Communicator* communicator = nullptr;
   // The config's precision as this CPU runs it (ResolveMatrixPrecision); the
   // trainer sets it before the first op.
   MatrixPrecision matrix_precision = MatrixPrecision::kFloat32;

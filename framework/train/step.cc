@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "framework/distributed/gather.h"
 #include "framework/ops/elementwise.h"
 #include "framework/train/regularizer.h"
 
@@ -53,8 +54,30 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
   c->optimizer->ZeroGrad();
   model.encoder->BeginStep(step);
   model.loss->BeginStep(step);
-  Variable embeddings =
-      model.encoder->Forward(Variable(MakeBatch(train, batch.indices, c->data.normalization)));
+  Communicator* comm = c->communicator;
+  const bool distributed = comm != nullptr && comm->size() > 1;
+  Variable embeddings;
+  if (!distributed) {
+    embeddings =
+        model.encoder->Forward(Variable(MakeBatch(train, batch.indices, c->data.normalization)));
+  } else {
+    // This rank embeds its share of the global batch; everything after
+    // sees the gathered global batch, in the sampler's order.
+    const std::vector<int64_t> rows =
+        RowsPerRank(static_cast<int64_t>(batch.indices.size()), comm->size());
+    if (rows.back() == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("step ", step, ": a batch of ",
+                                                     batch.indices.size(), " examples over ",
+                                                     comm->size(), " ranks leaves ranks idle"));
+    }
+    int64_t begin = 0;
+    for (int r = 0; r < comm->rank(); ++r) begin += rows[r];
+    const std::vector<int64_t> mine(batch.indices.begin() + begin,
+                                    batch.indices.begin() + begin + rows[comm->rank()]);
+    Variable local =
+        model.encoder->Forward(Variable(MakeBatch(train, mine, c->data.normalization)));
+    embeddings = GatherRows(local, rows, comm);
+  }
   Variable distances = model.distance.Matrix(embeddings, embeddings);
   const Tensor d = distances.value().ToPlain();
   Tuples tuples;
@@ -94,6 +117,14 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
         absl::StrCat("step ", step, ": the loss is ", result.loss, "; training stopped"));
   }
   loss.Backward();
+  if (distributed) {
+    // Each rank's gradients cover its own rows: their sum is the one-process
+    // gradient (GatherRows divides by the world size), the same on every
+    // rank, so every rank's update is identical.
+    std::vector<Variable> parameters;
+    for (const auto& [name, v] : c->optimizer->parameters()) parameters.push_back(v);
+    AllReduceGradients(parameters, comm);
+  }
   c->optimizer->Step();
   // A finite loss can still take the weights to inf or NaN (a learning rate
   // far too large): stop before any checkpoint could hold them.

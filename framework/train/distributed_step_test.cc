@@ -1,0 +1,97 @@
+// Data-parallel TrainingStep: on N in-process ranks (framework/distributed)
+// every rank embeds its share of the global batch, the miner and the loss
+// see the gathered batch, and gradients are summed over ranks before the
+// update. Every rank must hold the same parameters after every step, and
+// they must follow the one-process run (the same steps on the same batches)
+// up to float summation order: per-rank weight-gradient sums are added in
+// another order than one process adds them.
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "framework/core/experiment_file.h"
+#include "framework/distributed/communicator.h"
+#include "framework/tensor/dnnl_context.h"
+#include "framework/train/assembly.h"
+#include "framework/train/step.h"
+#include "framework/train/tiny_run_testutil.h"
+#include "gtest/gtest.h"
+
+namespace siamese {
+namespace {
+
+constexpr int kSteps = 6;
+
+struct Trace {
+  std::vector<float> losses;
+  std::vector<float> parameters;  // all of them, flattened, after the last step
+};
+
+Trace TrainSteps(const std::string& dir, Communicator* comm) {
+  // Ranks that are threads of one process run their ops on one thread each
+  // (communicator.h): oneDNN's OpenMP kernels of two ranks at once would
+  // share one OpenMP runtime.
+  SetNumThreads(1);
+  auto file = ExperimentFile::Parse("tiny.pbtxt", testing_train::TinyExperiment(dir, "dist"));
+  EXPECT_TRUE(file.ok()) << file.status();
+  auto c = AssembleTraining(**file);
+  EXPECT_TRUE(c.ok()) << c.status();
+  Trace t;
+  if (!c.ok()) return t;
+  (*c)->communicator = comm;
+  for (int step = 0; step < kSteps; ++step) {
+    auto r = TrainingStep(c->get(), (*c)->first_epoch_batches[step], step);
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok()) return t;
+    t.losses.push_back(r->loss);
+  }
+  for (const auto& [name, v] : (*c)->optimizer->parameters()) {
+    const std::vector<float> p = v.value().ToPlain().ToVector();
+    t.parameters.insert(t.parameters.end(), p.begin(), p.end());
+  }
+  return t;
+}
+
+TEST(DistributedStepTest, RanksAgreeAndFollowOneProcess) {
+  const std::string dir = ::testing::TempDir();
+  ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/train", 40, 1).ok());
+  ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/test", 20, 2).ok());
+  const Trace one = TrainSteps(dir, nullptr);
+  ASSERT_EQ(one.losses.size(), static_cast<size_t>(kSteps));
+  for (int n : {2, 3}) {
+    SCOPED_TRACE(::testing::Message() << n << " ranks");
+    auto comms = InProcessCommunicators(n);
+    std::vector<Trace> ranks(n);
+    std::vector<std::thread> threads;
+    for (int r = 0; r < n; ++r) {
+      threads.emplace_back([&, r] { ranks[r] = TrainSteps(dir, comms[r].get()); });
+    }
+    for (auto& t : threads) t.join();
+    for (int r = 0; r < n; ++r) {
+      ASSERT_EQ(ranks[r].losses.size(), static_cast<size_t>(kSteps)) << "rank " << r;
+      // The same bits on every rank: one model, replicated.
+      EXPECT_EQ(ranks[r].parameters, ranks[0].parameters) << "rank " << r;
+      EXPECT_EQ(ranks[r].losses, ranks[0].losses) << "rank " << r;
+    }
+    // Within float summation order of one process: losses within 1e-4,
+    // parameters within 1e-4 of their scale after kSteps Adam steps.
+    for (int s = 0; s < kSteps; ++s) {
+      EXPECT_NEAR(ranks[0].losses[s], one.losses[s], 1e-4f) << "step " << s;
+    }
+    ASSERT_EQ(ranks[0].parameters.size(), one.parameters.size());
+    double worst = 0;
+    for (size_t i = 0; i < one.parameters.size(); ++i) {
+      worst = std::max(worst, std::abs(static_cast<double>(ranks[0].parameters[i]) -
+                                       one.parameters[i]));
+    }
+    EXPECT_LT(worst, 1e-4) << "largest parameter difference";
+    std::ostringstream worst_text;
+    worst_text << worst;
+    RecordProperty("largest_parameter_difference_" + std::to_string(n), worst_text.str());
+  }
+}
+
+}  // namespace
+}  // namespace siamese
