@@ -20,6 +20,7 @@
 #include "framework/core/tuples.h"
 #include "framework/distributed/gather.h"
 #include "framework/ops/ops.h"
+#include "framework/tensor/dnnl_context.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
@@ -55,6 +56,7 @@ struct Outcome {
 Outcome Step(const std::string& loss_text, const std::string& miner_text, const Tensor& x,
              const std::vector<int64_t>& labels, const Tensor& w,
              const std::vector<int64_t>& rows, Communicator* comm) {
+  SetNumThreads(1);  // in-process ranks run their ops single-threaded (communicator.h)
   auto loss = Make<Loss>(loss_text);
   auto miner = Make<Miner>(miner_text);
   Outcome out;

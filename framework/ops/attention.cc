@@ -69,8 +69,7 @@ void* Operand(const float* p, int64_t n, MatrixPrecision mp, Tensor* keep) {
                                                     });
   *keep = Tensor::EmptyWithLayout({n}, dst);
   dnnl::memory from(src, CpuEngine(), const_cast<float*>(p)), to = keep->memory();
-  r.prim.execute(CpuStream(), from, to);
-  CpuStream().wait();
+  ExecutePrimitive(r.prim, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
   return keep->raw();
 }
 

@@ -17,8 +17,7 @@ namespace siamese {
 
 // Runs a oneDNN primitive on the framework's stream and waits for it.
 inline void Execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args) {
-  p.execute(CpuStream(), args);
-  CpuStream().wait();
+  ExecutePrimitive(p, args);
 }
 
 inline dnnl::memory::dims ToDims(const Shape& s) { return dnnl::memory::dims(s.begin(), s.end()); }

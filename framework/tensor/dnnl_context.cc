@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cstring>
+#include <mutex>
 
 namespace siamese {
 
@@ -16,6 +17,14 @@ dnnl::stream& CpuStream() {
   // submitting at once (in-process ranks of framework/distributed do).
   thread_local dnnl::stream stream(CpuEngine());
   return stream;
+}
+
+void ExecutePrimitive(const dnnl::primitive& p,
+                      const std::unordered_map<int, dnnl::memory>& args) {
+  static std::mutex* mu = new std::mutex;
+  std::lock_guard<std::mutex> lock(*mu);
+  p.execute(CpuStream(), args);
+  CpuStream().wait();
 }
 
 void SetNumThreads(int threads) {

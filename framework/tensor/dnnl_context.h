@@ -24,6 +24,15 @@ namespace siamese {
 dnnl::engine& CpuEngine();
 dnnl::stream& CpuStream();
 
+// Runs primitive p on this thread's stream and waits for it. Executions are
+// serialized process-wide: Debian's oneDNN is built without concurrent
+// execution support (DNNL_ENABLE_CONCURRENT_EXEC off), so each primitive's
+// library-managed scratchpad is shared by all its executions, and two
+// threads running one cached primitive at once (the in-process ranks of
+// framework/distributed) overwrite each other's scratchpad and results.
+// Uncontended, the lock costs tens of nanoseconds per primitive.
+void ExecutePrimitive(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args);
+
 // Sets the number of threads oneDNN (OpenMP) and the framework's own loops
 // use. 0 leaves the OpenMP default. Call before the first op.
 void SetNumThreads(int threads);

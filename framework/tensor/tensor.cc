@@ -181,8 +181,7 @@ Tensor Tensor::ToLayout(const dnnl::memory::desc& md) const {
         return Reorder{pd, dnnl::reorder(pd)};
       });
   dnnl::memory src = memory(), dst = out.memory();
-  r.prim.execute(CpuStream(), src, dst);
-  CpuStream().wait();
+  ExecutePrimitive(r.prim, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
   return out;
 }
 
