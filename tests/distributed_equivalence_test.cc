@@ -9,7 +9,6 @@
 // the loss assumes, sum instead of average) each break this equality.
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "framework/autograd/gradient_check.h"
@@ -56,7 +55,6 @@ struct Outcome {
 Outcome Step(const std::string& loss_text, const std::string& miner_text, const Tensor& x,
              const std::vector<int64_t>& labels, const Tensor& w,
              const std::vector<int64_t>& rows, Communicator* comm) {
-  SetNumThreads(1);  // in-process ranks run their ops single-threaded (communicator.h)
   auto loss = Make<Loss>(loss_text);
   auto miner = Make<Miner>(miner_text);
   Outcome out;
@@ -90,6 +88,7 @@ TEST_P(DistributedEquivalenceTest, RanksEndWithTheOneProcessGradient) {
   const Tensor x = RandomTensor({kRows, kIn}, 11), w = RandomTensor({kDim, kIn}, 12);
   std::vector<int64_t> labels(kRows);
   for (int64_t i = 0; i < kRows; ++i) labels[i] = (i * 5) % kClasses;  // classes interleaved
+  SetNumThreads(1);  // the one-process run on one thread, as each rank runs
   auto single = SingleProcessCommunicator();
   const Outcome ref = Step(c.loss, c.miner, x, labels, w, {kRows}, single.get());
   ASSERT_TRUE(ref.grad.defined());
@@ -97,19 +96,14 @@ TEST_P(DistributedEquivalenceTest, RanksEndWithTheOneProcessGradient) {
   for (int n : {1, 2, 3}) {
     SCOPED_TRACE(::testing::Message() << n << " ranks");
     const std::vector<int64_t> rows = RowsPerRank(kRows, n);
-    auto comms = InProcessCommunicators(n);
     std::vector<Outcome> got(n);
-    std::vector<std::thread> threads;
-    int64_t begin = 0;
-    for (int r = 0; r < n; ++r) {
+    RunOnInProcessRanks(n, [&](Communicator& comm) {
+      const int r = comm.rank();
+      int64_t begin = 0;
+      for (int q = 0; q < r; ++q) begin += rows[q];
       const std::vector<int64_t> mine(labels.begin() + begin, labels.begin() + begin + rows[r]);
-      const Tensor xr = Rows(x, begin, rows[r]);
-      threads.emplace_back([&, r, mine, xr] {
-        got[r] = Step(c.loss, c.miner, xr, mine, w, rows, comms[r].get());
-      });
-      begin += rows[r];
-    }
-    for (auto& t : threads) t.join();
+      got[r] = Step(c.loss, c.miner, Rows(x, begin, rows[r]), mine, w, rows, &comm);
+    });
     for (int r = 0; r < n; ++r) {
       ASSERT_TRUE(got[r].grad.defined()) << "rank " << r;
       EXPECT_EQ(got[r].tuples, ref.tuples) << "rank " << r;

@@ -20,6 +20,7 @@
 #define SIAMESE_FRAMEWORK_DISTRIBUTED_COMMUNICATOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -72,6 +73,11 @@ std::unique_ptr<Communicator> SingleProcessCommunicator();
 // forever (seen with convolutions; MPI ranks are processes and unaffected).
 // REQUIRES: ranks >= 1.
 std::vector<std::unique_ptr<Communicator>> InProcessCommunicators(int ranks);
+
+// Runs body(comm) for each of `ranks` in-process ranks, one thread each,
+// after SetNumThreads(1) in that thread (as above); returns when every rank
+// has returned. REQUIRES: ranks >= 1.
+void RunOnInProcessRanks(int ranks, const std::function<void(Communicator&)>& body);
 
 }  // namespace siamese
 

@@ -1,22 +1,12 @@
 #include "framework/distributed/communicator.h"
 
-#include <functional>
 #include <numeric>
-#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
 
 namespace siamese {
 namespace {
-
-// Runs body(comm) on `ranks` in-process ranks, one thread each.
-void OnRanks(int ranks, const std::function<void(Communicator&)>& body) {
-  auto comms = InProcessCommunicators(ranks);
-  std::vector<std::thread> threads;
-  for (auto& c : comms) threads.emplace_back([&body, &c] { body(*c); });
-  for (auto& t : threads) t.join();
-}
 
 std::vector<int64_t> Counts(int ranks) {  // uneven: rank r has r + 1 values
   std::vector<int64_t> c(ranks);
@@ -29,7 +19,7 @@ class CommunicatorTest : public ::testing::TestWithParam<int> {};
 TEST_P(CommunicatorTest, AllReduceSumsInRankOrderOnEveryRank) {
   const int n = GetParam();
   std::vector<std::vector<float>> got(n);
-  OnRanks(n, [&](Communicator& c) {
+  RunOnInProcessRanks(n, [&](Communicator& c) {
     EXPECT_EQ(c.size(), n);
     // Element 0: 1e8 on rank 0, 1 on every other rank, so the float sum
     // depends on the order; rank order gives ((1e8 + 1) + 1) ... = 1e8.
@@ -50,7 +40,7 @@ TEST_P(CommunicatorTest, AllGatherConcatenatesInRankOrder) {
   const std::vector<int64_t> counts = Counts(n);
   const int64_t total = std::accumulate(counts.begin(), counts.end(), int64_t{0});
   std::vector<std::vector<float>> got(n);
-  OnRanks(n, [&](Communicator& c) {
+  RunOnInProcessRanks(n, [&](Communicator& c) {
     std::vector<float> mine(counts[c.rank()]);
     for (size_t i = 0; i < mine.size(); ++i) mine[i] = 100.0f * c.rank() + i;
     std::vector<float> all(total);
@@ -71,7 +61,7 @@ TEST_P(CommunicatorTest, ReduceScatterIsTheAdjointOfAllGather) {
   const std::vector<int64_t> counts = Counts(n);
   const int64_t total = std::accumulate(counts.begin(), counts.end(), int64_t{0});
   std::vector<std::vector<float>> got(n);
-  OnRanks(n, [&](Communicator& c) {
+  RunOnInProcessRanks(n, [&](Communicator& c) {
     std::vector<float> y(total);
     for (int64_t i = 0; i < total; ++i) y[i] = (c.rank() + 1) * (i + 1);
     std::vector<float> mine(counts[c.rank()]);
@@ -94,7 +84,7 @@ TEST_P(CommunicatorTest, BroadcastAndBarrier) {
   const int root = n - 1;
   std::vector<std::vector<float>> got(n);
   std::vector<int> before(n, 0);
-  OnRanks(n, [&](Communicator& c) {
+  RunOnInProcessRanks(n, [&](Communicator& c) {
     std::vector<float> v = {static_cast<float>(c.rank()), -1.0f};
     c.Broadcast(v.data(), 2, root);
     got[c.rank()] = v;
@@ -109,7 +99,7 @@ TEST_P(CommunicatorTest, BroadcastAndBarrier) {
 TEST_P(CommunicatorTest, ManyCollectivesInARowStayInStep) {
   const int n = GetParam();
   std::vector<float> last(n);
-  OnRanks(n, [&](Communicator& c) {
+  RunOnInProcessRanks(n, [&](Communicator& c) {
     float acc = 0;
     for (int step = 0; step < 200; ++step) {
       float v = static_cast<float>(c.rank() + step);

@@ -83,12 +83,10 @@ void AllReduceGradients(const std::vector<Variable>& parameters, Communicator* c
   for (const Variable& p : parameters) total += p.numel();
   std::vector<float> flat(total, 0.0f);
   int64_t offset = 0;
-  std::vector<Tensor> plain(parameters.size());
-  for (size_t i = 0; i < parameters.size(); ++i) {
-    const Variable& p = parameters[i];
+  for (const Variable& p : parameters) {
     if (p.grad().defined()) {
-      plain[i] = p.grad().ToPlain();
-      std::copy(plain[i].data(), plain[i].data() + p.numel(), flat.begin() + offset);
+      const Tensor g = p.grad().ToPlain();
+      std::copy(g.data(), g.data() + p.numel(), flat.begin() + offset);
     }
     offset += p.numel();
   }

@@ -3,12 +3,10 @@
 // one-process gradient of that loss on the concatenated batch.
 #include "framework/distributed/gather.h"
 
-#include <thread>
 #include <vector>
 
 #include "framework/autograd/gradient_check.h"
 #include "framework/ops/ops.h"
-#include "framework/tensor/dnnl_context.h"
 #include "gtest/gtest.h"
 
 namespace siamese {
@@ -42,12 +40,9 @@ TEST_P(GatherTest, GradientOnRanksEqualsOneProcessGradient) {
   const std::vector<int64_t> rows = RowsPerRank(kRows, n);
   std::vector<float> losses(n);
   std::vector<Tensor> grads(n);
-  auto comms = InProcessCommunicators(n);
-  std::vector<std::thread> threads;
-  for (int r = 0; r < n; ++r) {
-    threads.emplace_back([&, r] {
-      SetNumThreads(1);  // in-process ranks run their ops single-threaded
-      Communicator* comm = comms[r].get();
+  RunOnInProcessRanks(n, [&](Communicator& c) {
+      const int r = c.rank();
+      Communicator* comm = &c;
       int64_t begin = 0;
       for (int q = 0; q < r; ++q) begin += rows[q];
       Variable w_r(w.Clone(), true);
@@ -57,9 +52,7 @@ TEST_P(GatherTest, GradientOnRanksEqualsOneProcessGradient) {
       AllReduceGradients({w_r}, comm);
       losses[r] = loss.value().item();
       grads[r] = w_r.grad().ToPlain();
-    });
-  }
-  for (auto& t : threads) t.join();
+  });
   for (int r = 0; r < n; ++r) {
     EXPECT_NEAR(losses[r], loss_ref.value().item(), 1e-4f * std::abs(loss_ref.value().item()));
     EXPECT_TRUE(TensorsNear(grads[r], w_ref.grad().ToPlain(), 1e-4f, 1e-5f)) << "rank " << r;
@@ -72,16 +65,11 @@ TEST_P(GatherTest, LabelsGatheredInRankOrder) {
   const int n = GetParam();
   const std::vector<int64_t> rows = RowsPerRank(kRows, n);
   std::vector<std::vector<int64_t>> got(n);
-  auto comms = InProcessCommunicators(n);
-  std::vector<std::thread> threads;
-  for (int r = 0; r < n; ++r) {
-    threads.emplace_back([&, r] {
-      std::vector<int64_t> mine;
-      for (int64_t i = 0; i < rows[r]; ++i) mine.push_back(10 * r + i);
-      got[r] = GatherLabels(mine, rows, comms[r].get());
-    });
-  }
-  for (auto& t : threads) t.join();
+  RunOnInProcessRanks(n, [&](Communicator& c) {
+    std::vector<int64_t> mine;
+    for (int64_t i = 0; i < rows[c.rank()]; ++i) mine.push_back(10 * c.rank() + i);
+    got[c.rank()] = GatherLabels(mine, rows, &c);
+  });
   std::vector<int64_t> expected;
   for (int r = 0; r < n; ++r) {
     for (int64_t i = 0; i < rows[r]; ++i) expected.push_back(10 * r + i);

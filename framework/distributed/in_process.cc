@@ -10,10 +10,12 @@
 #include <cstring>
 #include <mutex>
 #include <numeric>
+#include <thread>
 #include <utility>
 
 #include "framework/base/check.h"
 #include "framework/distributed/communicator.h"
+#include "framework/tensor/dnnl_context.h"
 
 namespace siamese {
 namespace {
@@ -143,6 +145,18 @@ std::vector<std::unique_ptr<Communicator>> InProcessCommunicators(int ranks) {
   std::vector<std::unique_ptr<Communicator>> out;
   for (int r = 0; r < ranks; ++r) out.push_back(std::make_unique<InProcess>(hub, r));
   return out;
+}
+
+void RunOnInProcessRanks(int ranks, const std::function<void(Communicator&)>& body) {
+  auto comms = InProcessCommunicators(ranks);
+  std::vector<std::thread> threads;
+  for (auto& c : comms) {
+    threads.emplace_back([&body, &c] {
+      SetNumThreads(1);
+      body(*c);
+    });
+  }
+  for (std::thread& t : threads) t.join();
 }
 
 }  // namespace siamese

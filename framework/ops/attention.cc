@@ -53,30 +53,16 @@ dnnl::memory::desc Batched(int64_t batch, int64_t rows, int64_t cols, bool trans
   return dnnl::memory::desc({batch, rows, cols}, type, strides);
 }
 
-// The n floats at p as operands of precision mp: p itself in float32, a
-// bf16 copy (held by *keep) in bf16, converted by oneDNN's reorder (threaded,
-// the rounding of every other bf16 operand).
-void* Operand(const float* p, int64_t n, MatrixPrecision mp, Tensor* keep) {
-  if (mp == MatrixPrecision::kFloat32) return const_cast<float*>(p);
-  const dnnl::memory::desc src = PlainDesc({n});
-  const dnnl::memory::desc dst = WithDataType(src, OperandType(mp));
-  using Reorder = CachedPrimitive<dnnl::reorder::primitive_desc, dnnl::reorder>;
-  Reorder& r = PrimitiveCache::GetOrCreate<Reorder>(PrimitiveKey("reorder").Add(src).Add(dst),
-                                                    [&] {
-                                                      dnnl::reorder::primitive_desc pd(
-                                                          CpuEngine(), src, CpuEngine(), dst);
-                                                      return Reorder{pd, dnnl::reorder(pd)};
-                                                    });
-  *keep = Tensor::EmptyWithLayout({n}, dst);
-  dnnl::memory from(src, CpuEngine(), const_cast<float*>(p)), to = keep->memory();
-  ExecutePrimitive(r.prim, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
-  return keep->raw();
+// t as an operand of precision mp: t itself in float32, its bf16 copy
+// (oneDNN's reorder, the rounding of every other bf16 operand) in bf16.
+Tensor Operand(const Tensor& t, MatrixPrecision mp) {
+  return mp == MatrixPrecision::kFloat32 ? t : t.ToLayout(WithDataType(t.desc(), OperandType(mp)));
 }
 
 // c[i] = scale * op(a[i]) op(b[i]) for i < batch: op(a) is [m, k] (a stored
 // [k, m] when ta), op(b) is [k, n] (b stored [n, k] when tb), c [m, n], in
 // float32; a and b are read in mp's operand type (precision.h).
-void BatchedMatMul(const float* a, bool ta, const float* b, bool tb, float scale, int64_t batch,
+void BatchedMatMul(const Tensor& a, bool ta, const Tensor& b, bool tb, float scale, int64_t batch,
                    int64_t m, int64_t k, int64_t n, float* c, MatrixPrecision mp) {
   const dnnl::memory::data_type t = OperandType(mp);
   const dnnl::memory::desc ad = Batched(batch, m, k, ta, t), bd = Batched(batch, k, n, tb, t);
@@ -90,9 +76,9 @@ void BatchedMatMul(const float* a, bool ta, const float* b, bool tb, float scale
         return Mm{pd, dnnl::matmul(pd)};
       });
   const dnnl::engine& e = CpuEngine();
-  Tensor a_keep, b_keep;
-  Execute(p.prim, {{DNNL_ARG_SRC, dnnl::memory(ad, e, Operand(a, batch * m * k, mp, &a_keep))},
-                   {DNNL_ARG_WEIGHTS, dnnl::memory(bd, e, Operand(b, batch * k * n, mp, &b_keep))},
+  const Tensor a_op = Operand(a, mp), b_op = Operand(b, mp);
+  Execute(p.prim, {{DNNL_ARG_SRC, dnnl::memory(ad, e, const_cast<float*>(a_op.raw()))},
+                   {DNNL_ARG_WEIGHTS, dnnl::memory(bd, e, const_cast<float*>(b_op.raw()))},
                    {DNNL_ARG_DST, dnnl::memory(cd, e, c)}});
 }
 
@@ -171,7 +157,7 @@ Variable MultiHeadAttention(const Variable& qkv, const AttentionOptions& o) {
 
   // probs = softmax(scale * q k^T + mask), in place of the scores.
   Tensor probs = Tensor::Empty({bh * d.s, d.s});
-  BatchedMatMul(q.data(), false, k.data(), true, scale, bh, d.s, d.dh, d.s, probs.data(), mp);
+  BatchedMatMul(q, false, k, true, scale, bh, d.s, d.dh, d.s, probs.data(), mp);
   if (o.key_mask.defined()) AddKeyMask(o.key_mask.ToPlain(), d, &probs);
   SoftmaxForward(probs, &probs);
 
@@ -188,7 +174,7 @@ Variable MultiHeadAttention(const Variable& qkv, const AttentionOptions& o) {
   }
 
   Tensor heads_out = Tensor::Empty(head_shape);
-  BatchedMatMul(used.data(), false, v.data(), false, 1.0f, bh, d.s, d.s, d.dh, heads_out.data(), mp);
+  BatchedMatMul(used, false, v, false, 1.0f, bh, d.s, d.s, d.dh, heads_out.data(), mp);
   Tensor y = Tensor::Empty({shape[0], d.d});
   Scatter(heads_out.data(), d, d.d, 0, y.data());
 
@@ -198,9 +184,9 @@ Variable MultiHeadAttention(const Variable& qkv, const AttentionOptions& o) {
     Gather(dy.data(), d.d, 0, d, g_out.data());
     // out = used v: d used = g_out v^T, dv = used^T g_out.
     Tensor g_v = Tensor::Empty(head_shape);
-    BatchedMatMul(used.data(), true, g_out.data(), false, 1.0f, bh, d.s, d.s, d.dh, g_v.data(), mp);
+    BatchedMatMul(used, true, g_out, false, 1.0f, bh, d.s, d.s, d.dh, g_v.data(), mp);
     Tensor g_probs = Tensor::Empty(probs.shape());
-    BatchedMatMul(g_out.data(), false, v.data(), true, 1.0f, bh, d.s, d.dh, d.s, g_probs.data(), mp);
+    BatchedMatMul(g_out, false, v, true, 1.0f, bh, d.s, d.dh, d.s, g_probs.data(), mp);
     if (keep.defined()) {
       float* g = g_probs.data();
       const float* m = keep.data();
@@ -210,8 +196,8 @@ Variable MultiHeadAttention(const Variable& qkv, const AttentionOptions& o) {
     SoftmaxBackward(probs, g_probs, &g_scores);
     // scores = scale q k^T: dq = scale g_scores k, dk = scale g_scores^T q.
     Tensor g_q = Tensor::Empty(head_shape), g_k = Tensor::Empty(head_shape);
-    BatchedMatMul(g_scores.data(), false, k.data(), false, scale, bh, d.s, d.s, d.dh, g_q.data(), mp);
-    BatchedMatMul(g_scores.data(), true, q.data(), false, scale, bh, d.s, d.s, d.dh, g_k.data(), mp);
+    BatchedMatMul(g_scores, false, k, false, scale, bh, d.s, d.s, d.dh, g_q.data(), mp);
+    BatchedMatMul(g_scores, true, q, false, scale, bh, d.s, d.s, d.dh, g_k.data(), mp);
     Tensor g = Tensor::Empty(qkv.shape());
     Scatter(g_q.data(), d, 3 * d.d, 0, g.data());
     Scatter(g_k.data(), d, 3 * d.d, d.d, g.data());

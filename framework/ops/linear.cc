@@ -142,11 +142,8 @@ void LinearBackwardWeights(const Tensor& xs, const Tensor& dy, int64_t out, bool
   PrimitiveKey key("linear_bwd_weights");
   key.Add(x.desc()).Add(w_shape).Add(int64_t{has_bias}).Add(static_cast<int64_t>(mp));
   Bwd& p = PrimitiveCache::GetOrCreate<Bwd>(key, [&] {
-    // The forward was made from x's float32 layout in float32, from "any" in
-    // bf16 (SrcDescFor); xs is what it chose.
-    const dnnl::memory::desc fwd_src =
-        mp == MatrixPrecision::kFloat32 ? x.desc() : AnyDesc(x.shape(), OperandType(mp));
-    IpFwd& f = LinearForwardPrimitive(fwd_src, w_shape, has_bias, mp);
+    // The forward's descriptor (in float32 xs is x itself, so its desc).
+    IpFwd& f = LinearForwardPrimitive(SrcDescFor(x, mp), w_shape, has_bias, mp);
     const dnnl::memory::desc dd = DiffDstDesc(dy, mp);
     auto d = has_bias ? dnnl::inner_product_backward_weights::desc(x.desc(), AnyDesc(w_shape),
                                                                    PlainDesc({out}), dd)

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "framework/core/experiment_file.h"
@@ -30,10 +29,6 @@ struct Trace {
 };
 
 Trace TrainSteps(const std::string& dir, Communicator* comm) {
-  // Ranks that are threads of one process run their ops on one thread each
-  // (communicator.h): oneDNN's OpenMP kernels of two ranks at once would
-  // share one OpenMP runtime.
-  SetNumThreads(1);
   auto file = ExperimentFile::Parse("tiny.pbtxt", testing_train::TinyExperiment(dir, "dist"));
   EXPECT_TRUE(file.ok()) << file.status();
   auto c = AssembleTraining(**file);
@@ -58,17 +53,13 @@ TEST(DistributedStepTest, RanksAgreeAndFollowOneProcess) {
   const std::string dir = ::testing::TempDir();
   ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/train", 40, 1).ok());
   ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/test", 20, 2).ok());
+  SetNumThreads(1);  // the one-process run on one thread, as each rank runs
   const Trace one = TrainSteps(dir, nullptr);
   ASSERT_EQ(one.losses.size(), static_cast<size_t>(kSteps));
   for (int n : {2, 3}) {
     SCOPED_TRACE(::testing::Message() << n << " ranks");
-    auto comms = InProcessCommunicators(n);
     std::vector<Trace> ranks(n);
-    std::vector<std::thread> threads;
-    for (int r = 0; r < n; ++r) {
-      threads.emplace_back([&, r] { ranks[r] = TrainSteps(dir, comms[r].get()); });
-    }
-    for (auto& t : threads) t.join();
+    RunOnInProcessRanks(n, [&](Communicator& comm) { ranks[comm.rank()] = TrainSteps(dir, &comm); });
     for (int r = 0; r < n; ++r) {
       ASSERT_EQ(ranks[r].losses.size(), static_cast<size_t>(kSteps)) << "rank " << r;
       // The same bits on every rank: one model, replicated.
