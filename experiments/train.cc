@@ -9,13 +9,23 @@
 // 2 bad usage; 75 stopped by SIGINT, SIGTERM or SIGHUP with a checkpoint
 // written (run the same command to resume); 128 + N killed by a second
 // signal N.
+//
+// //experiments:train_mpi is this file linked with MPI
+// (framework/distributed/world.h): `mpirun -np N train_mpi --config=...`
+// (or `srun --mpi=pmix`) trains data-parallel on N ranks, `threads` threads
+// each (framework/train/trainer.h); rank 0 prints and writes the run
+// folder. A rank that fails ends at once without finalizing MPI, which makes
+// mpirun (or srun) stop the job's other ranks, since they would wait for it
+// in their next collective.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "experiments/cli.h"
 #include "framework/core/dataset.h"
@@ -26,6 +36,7 @@
 #include "framework/core/miner.h"
 #include "framework/core/registry.h"
 #include "framework/core/sampler.h"
+#include "framework/distributed/world.h"
 #include "framework/io/run_dir.h"
 #include "framework/optim/optimizer.h"
 #include "framework/optim/schedule.h"
@@ -48,7 +59,7 @@ void List() {
     std::printf("%s", DescribePlugin(info).c_str());
 }
 
-int Main(int argc, char** argv) {
+int Main(int argc, char** argv, Communicator& world) {
   absl::SetProgramUsageMessage("Trains a Siamese / metric-learning model from an experiment file.");
   const std::vector<std::string> overrides = ParseFlagsAndOverrides(argc, argv);
   if (absl::GetFlag(FLAGS_list_plugins)) {
@@ -79,16 +90,27 @@ int Main(int argc, char** argv) {
   TrainOptions options;
   std::vector<std::string> words(argv, argv + argc);
   options.command_line = absl::StrJoin(words, " ");
+  options.communicator = &world;
   auto result = Train(**file, options);
   if (!result.ok()) {
-    std::fprintf(stderr, "train: %s\n", std::string(result.status().message()).c_str());
+    std::fprintf(stderr, "train: %s%s\n",
+                 world.size() > 1 ? absl::StrCat("rank ", world.rank(), ": ").c_str() : "",
+                 std::string(result.status().message()).c_str());
+    if (world.size() > 1) {
+      // The other ranks may be waiting in a collective: end the job.
+      std::fflush(nullptr);
+      std::_Exit(1);
+    }
     return 1;
   }
+  if (world.rank() != 0) return result->finished ? 0 : kInterruptedExitStatus;
   if (!result->finished) {
     std::fprintf(stderr,
                  "train: stopped by %s after step %ld; the checkpoint in %s holds it. Run the same "
                  "command to resume.\n",
-                 SignalName(result->interrupted_by), result->steps_done, result->run_dir.c_str());
+                 result->interrupted_by != 0 ? SignalName(result->interrupted_by)
+                                             : "a signal to another rank",
+                 result->steps_done, result->run_dir.c_str());
     return kInterruptedExitStatus;
   }
   std::printf("run folder: %s\nresults: %s\n", result->run_dir.c_str(),
@@ -99,4 +121,12 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace siamese
 
-int main(int argc, char** argv) { return siamese::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // First: MPI starts here in train_mpi, before any thread.
+  auto world = siamese::WorldCommunicator();
+  if (!world.ok()) {
+    std::fprintf(stderr, "train: %s\n", std::string(world.status().message()).c_str());
+    return 1;
+  }
+  return siamese::Main(argc, argv, **world);
+}

@@ -21,40 +21,67 @@ std::vector<int> RecallKs(const EvaluationConfig& config) {
 }  // namespace
 
 Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& normalization,
-                  int64_t block, const std::string& layer) {
+                  int64_t block, const std::string& layer, Communicator* comm) {
+  const int ranks = comm == nullptr ? 1 : comm->size();
+  const int rank = comm == nullptr ? 0 : comm->rank();
+  // This rank's blocks: [blocks * rank / ranks, blocks * (rank + 1) / ranks).
+  const int64_t n = split.size();
+  const int64_t blocks = (n + block - 1) / block;
+  auto first_row = [&](int r) { return std::min(n, blocks * r / ranks * block); };
+  const int64_t begin = first_row(rank), end = first_row(rank + 1);
   const bool was_training = encoder->is_training();
   encoder->Eval();
-  NoGradScope no_grad;
-  // The weights stay fixed over all blocks: reorder each into its
-  // primitive's layout once.
-  FrozenWeightsScope frozen;
-  Tensor out;
-  ForEachBlock(split, block, normalization, [&](const Tensor& batch, int64_t first) {
-    Tensor e = encoder->ForwardTo(Variable(batch), layer).value().ToPlain();
-    if (!out.defined()) out = Tensor::Empty({split.size(), e.dim(1)});
-    std::memcpy(out.data() + first * e.dim(1), e.data(), e.numel() * sizeof(float));
-  });
+  Tensor mine;
+  {
+    NoGradScope no_grad;
+    // The weights stay fixed over all blocks: reorder each into its
+    // primitive's layout once.
+    FrozenWeightsScope frozen;
+    for (int64_t start = begin; start < end; start += block) {
+      std::vector<int64_t> positions;
+      for (int64_t i = start; i < std::min(end, start + block); ++i) positions.push_back(i);
+      Tensor e = encoder->ForwardTo(Variable(MakeBatch(split, positions, normalization)), layer)
+                     .value()
+                     .ToPlain();
+      if (!mine.defined()) mine = Tensor::Empty({end - begin, e.dim(1)});
+      std::memcpy(mine.data() + (start - begin) * e.dim(1), e.data(),
+                  e.numel() * sizeof(float));
+    }
+  }
   encoder->Train(was_training);
+  if (ranks == 1) return mine;
+  // The last rank always has a block (when there is one): its width is
+  // everyone's.
+  float width = mine.defined() ? static_cast<float>(mine.dim(1)) : 0.0f;
+  comm->Broadcast(&width, 1, ranks - 1);
+  const int64_t d = static_cast<int64_t>(width);
+  if (n == 0 || d == 0) return mine;
+  std::vector<int64_t> counts(ranks);
+  for (int r = 0; r < ranks; ++r) counts[r] = (first_row(r + 1) - first_row(r)) * d;
+  Tensor out = Tensor::Empty({n, d});
+  comm->AllGather(mine.defined() ? mine.data() : out.data(), counts, out.data());
   return out;
 }
 
 absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const Split& split,
                                                         const Normalization& normalization,
                                                         const Distance& distance,
-                                                        const EvaluationConfig& config) {
-  Tensor e =
-      EmbedSplit(encoder, split, normalization, config.block_rows(), config.embedding_layer());
+                                                        const EvaluationConfig& config,
+                                                        Communicator* comm) {
+  Tensor e = EmbedSplit(encoder, split, normalization, config.block_rows(),
+                        config.embedding_layer(), comm);
   return EvaluateRetrieval(e, split.labels, e, split.labels, /*query_is_reference=*/true, distance,
                            RecallKs(config), config.knn_k(), config.block_rows());
 }
 
 absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const ExperimentData& data,
                                                const Distance& distance,
-                                               const EvaluationConfig& config, uint64_t seed) {
+                                               const EvaluationConfig& config, uint64_t seed,
+                                               Communicator* comm) {
   EvaluationReport report;
   const Distance& kind = distance;
   Tensor test = EmbedSplit(encoder, data.test, data.normalization, config.block_rows(),
-                           config.embedding_layer());
+                           config.embedding_layer(), comm);
   auto retrieval = EvaluateRetrieval(test, data.test.labels, test, data.test.labels, true, kind,
                                      RecallKs(config), config.knn_k(), config.block_rows());
   if (!retrieval.ok()) return retrieval.status();
@@ -81,7 +108,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
   if (val_classes.size() < 2) return report;
   // Threshold: calibrated on validation pairs only.
   Tensor val = EmbedSplit(encoder, data.validation, data.normalization, config.block_rows(),
-                          config.embedding_layer());
+                          config.embedding_layer(), comm);
   auto val_pairs = MakeVerificationPairs(data.validation.labels, config.verification_pairs(),
                                          seed ^ 0x76616cULL);
   if (!val_pairs.ok()) return val_pairs.status();

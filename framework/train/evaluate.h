@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "framework/core/distance.h"
 #include "framework/core/encoder.h"
+#include "framework/distributed/communicator.h"
 #include "framework/eval/clustering.h"
 #include "framework/eval/few_shot.h"
 #include "framework/eval/retrieval.h"
@@ -44,24 +45,36 @@ struct EvaluationReport {
 // Embeddings [split.size(), D] of every example, the activations of
 // `layer` ("": the encoder's output), in eval mode without a tape, in blocks
 // of `block` examples. Restores the encoder's mode.
+// With `comm` of more than one rank, each rank embeds a contiguous run of
+// whole blocks (the same blocks one process would embed, so the same
+// batches go through the encoder) and every rank receives all rows, in
+// order, by an all-gather. REQUIRES: every rank calls it with the same
+// split, block and layer, and the same weights.
 Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& normalization,
-                  int64_t block, const std::string& layer = "");
+                  int64_t block, const std::string& layer = "", Communicator* comm = nullptr);
 
 // Retrieval metrics of `split` against itself (leave-one-out), embedded
-// with config.embedding_layer().
+// with config.embedding_layer(). With `comm`, the embedding is shared out
+// over the ranks (EmbedSplit) and every rank computes the metrics of all
+// rows: every rank returns the same numbers, those of one process given the
+// same embeddings.
 absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const Split& split,
                                                         const Normalization& normalization,
                                                         const Distance& distance,
-                                                        const EvaluationConfig& config);
+                                                        const EvaluationConfig& config,
+                                                        Communicator* comm = nullptr);
 
 // Everything above on the test split, embedded with config.embedding_layer(),
 // the threshold calibrated on validation pairs, N-way K-shot episodes when
 // config.has_few_shot(), and the clustering metrics when config.clustering()
 // (k-means seeded with `seed`; with a distance that normalizes(), cosine,
-// the embeddings are clustered on the unit sphere).
+// the embeddings are clustered on the unit sphere). With `comm`, both splits
+// are embedded over the ranks as EmbedSplit says, and every rank returns
+// the same report.
 absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const ExperimentData& data,
                                                const Distance& distance,
-                                               const EvaluationConfig& config, uint64_t seed);
+                                               const EvaluationConfig& config, uint64_t seed,
+                                               Communicator* comm = nullptr);
 
 // The report as the records of results.json and metrics.jsonl
 // (framework/proto/records.proto); Recall@K in increasing K.

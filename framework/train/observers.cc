@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "framework/distributed/collectives.h"
 #include "framework/train/bundle.h"
 #include "framework/train/evaluate.h"
 
@@ -72,7 +73,7 @@ absl::Status ProgressObserver::AfterStep(const StepInfo& info, LoopControl*) {
   loss_sum_ = 0;
   loss_count_ = 0;
   since_ = Clock::now();
-  return folder_->AppendMetrics(line);
+  return folder_ == nullptr ? absl::OkStatus() : folder_->AppendMetrics(line);
 }
 
 ValidationObserver::ValidationObserver(const RunFolder* folder, Components* components,
@@ -107,7 +108,8 @@ absl::Status ValidationObserver::AfterStep(const StepInfo& info, LoopControl* co
 absl::Status ValidationObserver::Evaluate(const StepInfo& info, LoopControl* control) {
   const ExperimentData& data = components_->data;
   auto m = EvaluateSplitRetrieval(components_->model.encoder.get(), data.validation,
-                                  data.normalization, components_->model.distance, config_);
+                                  data.normalization, components_->model.distance, config_,
+                                  components_->communicator);
   if (!m.ok()) {
     // Without selection, a validation split whose classes cannot be
     // retrieved (one example each) has no metrics and training goes on;
@@ -126,10 +128,12 @@ absl::Status ValidationObserver::Evaluate(const StepInfo& info, LoopControl* con
       s.set_best_step(info.steps_done);
       s.set_best_score(score);
       s.set_evaluations_since_best(0);
-      if (absl::Status st = SaveBundle(folder_->best_checkpoint_path(), *components_,
-                                       experiment_text_, info.steps_done);
-          !st.ok()) {
-        return st;
+      if (folder_ != nullptr) {
+        if (absl::Status st = SaveBundle(folder_->best_checkpoint_path(), *components_,
+                                         experiment_text_, info.steps_done);
+            !st.ok()) {
+          return st;
+        }
       }
       note = " (best so far)";
     } else {
@@ -151,7 +155,7 @@ absl::Status ValidationObserver::Evaluate(const StepInfo& info, LoopControl* con
   line.set_step(static_cast<int32_t>(info.steps_done));
   line.set_split("validation");
   *line.mutable_retrieval() = ToRecord(*m);
-  return folder_->AppendMetrics(line);
+  return folder_ == nullptr ? absl::OkStatus() : folder_->AppendMetrics(line);
 }
 
 CollapseObserver::CollapseObserver(Components* components, int64_t window, bool verbose)
@@ -212,12 +216,19 @@ CheckpointObserver::CheckpointObserver(const RunFolder* folder, const Components
 
 absl::Status CheckpointObserver::AfterStep(const StepInfo& info, LoopControl* control) {
   if (!control->pause && (every_ <= 0 || info.steps_done % every_ != 0)) return absl::OkStatus();
+  if (folder_ == nullptr) return absl::OkStatus();
   if (absl::Status s =
           SaveBundle(folder_->checkpoint_path(), *components_, experiment_text_, info.steps_done);
       !s.ok()) {
     return s;
   }
   last_saved_step_ = info.steps_done;
+  return absl::OkStatus();
+}
+
+absl::Status RankConsensusObserver::AfterStep(const StepInfo&, LoopControl* control) {
+  control->pause = AnyRank(*comm_, control->pause);
+  control->finish = AnyRank(*comm_, control->finish);
   return absl::OkStatus();
 }
 

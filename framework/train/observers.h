@@ -12,8 +12,14 @@
 //                        time it takes (timing.json validation_seconds)
 //   PauseObserver        leaves the loop as if killed after a given step
 //                        (tests of resumption)
+//   RankConsensusObserver  data-parallel runs: every rank pauses or
+//                        finishes at the step any rank asked to (a signal
+//                        reaches ranks at different steps)
 //   CheckpointObserver   every checkpoint_every steps, and when the loop is
 //                        left early: a checkpoint (bundle.h)
+// Observers given no RunFolder (nullptr: the ranks of a data-parallel run
+// other than rank 0) compute and decide as the writer does but write
+// nothing.
 #ifndef SIAMESE_FRAMEWORK_TRAIN_OBSERVERS_H_
 #define SIAMESE_FRAMEWORK_TRAIN_OBSERVERS_H_
 
@@ -105,6 +111,18 @@ class PauseObserver : public TrainingObserver {
 
  private:
   int64_t after_step_;
+};
+
+class RankConsensusObserver : public TrainingObserver {
+ public:
+  // REQUIRES: comm outlives the observer; every rank adds one at the same
+  // place (after every observer that may ask to pause or finish, before the
+  // checkpoint observer).
+  explicit RankConsensusObserver(Communicator* comm) : comm_(comm) {}
+  absl::Status AfterStep(const StepInfo& info, LoopControl* control) override;
+
+ private:
+  Communicator* comm_;
 };
 
 class CheckpointObserver : public TrainingObserver {

@@ -19,12 +19,18 @@
 
 namespace siamese {
 
-absl::StatusOr<RunFolder> RunFolder::Create(const std::string& output_dir,
-                                            const std::string& name) {
+absl::StatusOr<RunFolder> RunFolder::Named(const std::string& output_dir,
+                                           const std::string& name) {
   auto resolved = ResolveUserPath(output_dir);
   if (!resolved.ok()) return resolved.status();
-  RunFolder folder(absl::StrCat(*resolved, "/", name));
-  if (absl::Status s = MakeDirs(folder.dir_); !s.ok()) return s;
+  return RunFolder(absl::StrCat(*resolved, "/", name));
+}
+
+absl::StatusOr<RunFolder> RunFolder::Create(const std::string& output_dir,
+                                            const std::string& name) {
+  auto folder = Named(output_dir, name);
+  if (!folder.ok()) return folder.status();
+  if (absl::Status s = MakeDirs(folder->dir_); !s.ok()) return s;
   return folder;
 }
 

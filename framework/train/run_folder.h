@@ -32,6 +32,9 @@ class RunFolder {
   // <output_dir>/<name>, with output_dir resolved as a user path
   // (framework/io/run_dir.h) and created if missing.
   static absl::StatusOr<RunFolder> Create(const std::string& output_dir, const std::string& name);
+  // The same folder's paths without touching the file system (the ranks of
+  // a data-parallel run that write nothing).
+  static absl::StatusOr<RunFolder> Named(const std::string& output_dir, const std::string& name);
 
   const std::string& dir() const { return dir_; }
   std::string experiment_path() const { return dir_ + "/experiment.pbtxt"; }

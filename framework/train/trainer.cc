@@ -4,12 +4,14 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "framework/distributed/collectives.h"
 #include "framework/records/records.h"
 #include "framework/tensor/dnnl_context.h"
 #include "framework/tensor/precision.h"
@@ -57,8 +59,10 @@ std::string Comparable(const std::string& text, bool evaluation_too) {
 // Resumes from the folder's checkpoint when there is one and resuming is on;
 // returns the first step to run. A fresh start clears what an earlier run
 // left in the folder.
+// *restored: the checkpoint it resumed from (the other ranks of a
+// data-parallel run restore from it too).
 absl::StatusOr<int64_t> Resume(const RunFolder& folder, const std::string& experiment_text,
-                               bool resume, bool verbose, Components* c) {
+                               bool resume, bool verbose, Components* c, Checkpoint* restored) {
   if (!resume || !folder.HasCheckpoint()) {
     folder.ClearPreviousRun();
     return 0;
@@ -93,6 +97,7 @@ absl::StatusOr<int64_t> Resume(const RunFolder& folder, const std::string& exper
   }
   auto step = RestoreTraining(*checkpoint, path, c);
   if (!step.ok()) return step.status();
+  *restored = *std::move(checkpoint);
   // Everything after the checkpoint's step is redone: metrics lines after it
   // go, and a finished run's results are written again.
   if (absl::Status s = folder.TruncateMetrics(*step); !s.ok()) return s;
@@ -108,12 +113,13 @@ double SecondsSince(Clock::time_point start) {
 // The test metrics of the encoder at initialization, before any step: every
 // result is reported against them (results.json "untrained"). *seconds: the
 // evaluation's wall time.
-absl::Status EvaluateUntrained(const ExperimentFile& file, const RunFolder& folder, bool verbose,
+// `folder`: nullptr on the ranks that write nothing.
+absl::Status EvaluateUntrained(const ExperimentFile& file, const RunFolder* folder, bool verbose,
                                Components* c, double* seconds) {
   const Experiment& cfg = file.config();
   const Clock::time_point start = Clock::now();
   auto report = EvaluateModel(c->model.encoder.get(), c->data, c->model.distance, cfg.evaluation(),
-                              cfg.seed());
+                              cfg.seed(), c->communicator);
   *seconds = SecondsSince(start);
   if (!report.ok()) {
     return absl::Status(report.status().code(), absl::StrCat("evaluating the untrained encoder: ",
@@ -135,18 +141,36 @@ absl::Status EvaluateUntrained(const ExperimentFile& file, const RunFolder& fold
   }
   if (c->untrained->has_few_shot()) *line.mutable_few_shot() = c->untrained->few_shot();
   if (c->untrained->has_clustering()) *line.mutable_clustering() = c->untrained->clustering();
-  return folder.AppendMetrics(line);
+  return folder == nullptr ? absl::OkStatus() : folder->AppendMetrics(line);
 }
 
 // With model selection, puts the selected (best validation) model's weights
 // into the components and returns its step; else returns steps_done.
+// In a data-parallel run, rank 0 reads best.ckpt and the other ranks
+// restore from its bytes.
 absl::StatusOr<int64_t> SelectModel(const ExperimentFile& file, const RunFolder& folder,
                                     int64_t steps_done, Components* c) {
   if (!file.config().has_selection() || c->selection.best_step() < 0) return steps_done;
   const std::string path = folder.best_checkpoint_path();
-  auto best = LoadBundle(path);
-  if (!best.ok()) return best.status();
-  if (absl::Status s = RestoreModel(*best, path, &c->model); !s.ok()) return s;
+  Communicator* comm = c->communicator;
+  Checkpoint best;
+  if (comm == nullptr || comm->rank() == 0) {
+    auto loaded = LoadBundle(path);
+    if (comm != nullptr) {
+      std::string bytes = loaded.ok() ? loaded->SerializeAsString() : std::string();
+      BroadcastBytes(*comm, &bytes, 0);
+    }
+    if (!loaded.ok()) return loaded.status();
+    best = *std::move(loaded);
+  } else {
+    std::string bytes;
+    BroadcastBytes(*comm, &bytes, 0);
+    if (bytes.empty() || !best.ParseFromString(bytes)) {
+      return absl::InternalError(
+          absl::StrCat(path, ": rank 0 could not read the selected model (its error says why)"));
+    }
+  }
+  if (absl::Status s = RestoreModel(best, path, &c->model); !s.ok()) return s;
   return c->selection.best_step();
 }
 
@@ -154,7 +178,9 @@ absl::StatusOr<int64_t> SelectModel(const ExperimentFile& file, const RunFolder&
 // record them: the checkpoint (with the calibrated threshold), timing
 // (`timing` with the evaluation's time added), report files, results.json
 // (last: its presence means the run finished) and the final metrics line.
-absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
+// Only `writer` writes files (rank 0 of a data-parallel run); every rank
+// evaluates (over all ranks) and fills *result.
+absl::Status Finish(const ExperimentFile& file, const RunFolder& folder, bool writer,
                     const std::string& experiment_text, int64_t steps_done, Timing timing,
                     bool verbose, Components* c, TrainResult* result) {
   const Experiment& cfg = file.config();
@@ -162,14 +188,16 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
   if (!model_step.ok()) return model_step.status();
   // The trained model is on disk before anything can fail in evaluation; a
   // run whose evaluation failed resumes straight into it.
-  if (absl::Status s = SaveBundle(folder.checkpoint_path(), *c, experiment_text, steps_done,
-                                  std::nullopt, *model_step);
-      !s.ok()) {
-    return s;
+  if (writer) {
+    if (absl::Status s = SaveBundle(folder.checkpoint_path(), *c, experiment_text, steps_done,
+                                    std::nullopt, *model_step);
+        !s.ok()) {
+      return s;
+    }
   }
   const Clock::time_point start = Clock::now();
   auto report = EvaluateModel(c->model.encoder.get(), c->data, c->model.distance, cfg.evaluation(),
-                              cfg.seed());
+                              cfg.seed(), c->communicator);
   timing.set_test_evaluation_seconds(SecondsSince(start));
   if (!report.ok()) {
     return absl::Status(report.status().code(),
@@ -179,18 +207,22 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
   }
   std::optional<float> threshold;
   if (report->has_verification) threshold = static_cast<float>(report->threshold);
-  if (absl::Status s = SaveBundle(folder.checkpoint_path(), *c, experiment_text, steps_done,
-                                  threshold, *model_step);
-      !s.ok()) {
-    return s;
+  if (writer) {
+    if (absl::Status s = SaveBundle(folder.checkpoint_path(), *c, experiment_text, steps_done,
+                                    threshold, *model_step);
+        !s.ok()) {
+      return s;
+    }
   }
   if (verbose) {
     std::fprintf(stderr, "[eval] final evaluation: %ld test images, %.2f s\n",
                  static_cast<int64_t>(c->data.test.size()), timing.test_evaluation_seconds());
   }
-  if (absl::Status s = folder.WriteTiming(timing); !s.ok()) return s;
+  if (writer) {
+    if (absl::Status s = folder.WriteTiming(timing); !s.ok()) return s;
+    if (absl::Status s = folder.WriteReportFiles(*report, c->data.test.labels); !s.ok()) return s;
+  }
   result->timing = timing;
-  if (absl::Status s = folder.WriteReportFiles(*report, c->data.test.labels); !s.ok()) return s;
   RunResults& r = result->results;
   r = ToRunResults(*report);
   r.set_steps(static_cast<int32_t>(steps_done));
@@ -208,7 +240,9 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
     sel->set_evaluations(c->selection.evaluations());
     sel->set_stopped_early(steps_done < c->total_steps);
   }
-  if (absl::Status s = folder.WriteResults(r); !s.ok()) return s;
+  if (writer) {
+    if (absl::Status s = folder.WriteResults(r); !s.ok()) return s;
+  }
   result->results_json = ToJson(r);
   if (verbose) {
     std::string line = absl::StrFormat("[train] test P@1 %.4f MAP@R %.4f",
@@ -232,7 +266,60 @@ absl::Status Finish(const ExperimentFile& file, const RunFolder& folder,
   if (r.has_verification()) *last.mutable_verification() = r.verification();
   if (r.has_few_shot()) *last.mutable_few_shot() = r.few_shot();
   if (r.has_clustering()) *last.mutable_clustering() = r.clustering();
-  return folder.AppendMetrics(last);
+  return writer ? folder.AppendMetrics(last) : absl::OkStatus();
+}
+
+// Rank 0's (or the only process's) part of starting a run: the folder, its
+// lock, resuming, the experiment and the manifest. Returns the first step;
+// *restored: the checkpoint it resumed from, if any.
+absl::StatusOr<int64_t> PrepareFolder(const ExperimentFile& file, const TrainOptions& options,
+                                      const RunFolder& folder, int ranks, Components* c,
+                                      Checkpoint* restored) {
+  const Experiment& cfg = file.config();
+  const std::string experiment_text = file.ResolvedText();
+  auto first_step =
+      Resume(folder, experiment_text, cfg.training().resume(), options.verbose, c, restored);
+  if (!first_step.ok()) return first_step.status();
+  if (absl::Status s = folder.WriteExperiment(experiment_text); !s.ok()) return s;
+  // The manifest describes the process that started the run; a resumed
+  // run checks its data against it and adds itself.
+  Manifest manifest = MakeManifest(cfg, c->data.source_files, options.command_line);
+  if (ranks > 1) manifest.set_ranks(ranks);
+  if (*first_step > 0) {
+    Manifest started;
+    if (ReadJsonFile(folder.manifest_path(), &started).ok()) {
+      if (absl::Status s = CheckDataFiles(started, c->data.source_files, folder.manifest_path());
+          !s.ok()) {
+        return s;
+      }
+      Resumption* r = started.add_resumptions();
+      r->set_from_step(static_cast<int32_t>(*first_step));
+      r->set_git_commit(manifest.git_commit());
+      if (manifest.has_git_dirty()) r->set_git_dirty(manifest.git_dirty());
+      r->set_command_line(manifest.command_line());
+      if (ranks > 1) r->set_ranks(ranks);
+      manifest = started;
+    }
+  }
+  if (absl::Status s = folder.WriteManifest(manifest); !s.ok()) return s;
+  return first_step;
+}
+
+// The other ranks' part: rank 0 sends "ok" and the checkpoint it resumed
+// from (empty for a fresh start), or "failed"; they restore from it.
+absl::StatusOr<int64_t> FollowRankZero(Communicator& comm, const std::string& checkpoint_path,
+                                       Components* c) {
+  std::string message;
+  BroadcastBytes(comm, &message, 0);
+  if (message.empty() || message[0] != 'o') {
+    return absl::AbortedError("rank 0 could not start the run (its message says why)");
+  }
+  if (message.size() == 1) return 0;
+  Checkpoint k;
+  if (!k.ParseFromArray(message.data() + 1, static_cast<int>(message.size() - 1))) {
+    return absl::InternalError("rank 0's checkpoint did not arrive intact");
+  }
+  return RestoreTraining(k, checkpoint_path, c);
 }
 
 }  // namespace
@@ -249,63 +336,77 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   Components& c = **components;
   // Every op from here on (the untrained baseline included) runs in it.
   MatrixPrecisionScope precision(c.matrix_precision);
+  // Data parallel: every collective goes through `timed` (timing.json
+  // communication_seconds); rank 0 alone writes the run folder and prints.
+  const int ranks = options.communicator == nullptr ? 1 : options.communicator->size();
+  std::optional<TimedCommunicator> timed;
+  if (ranks > 1) c.communicator = &timed.emplace(options.communicator);
+  const bool writer = ranks == 1 || options.communicator->rank() == 0;
+  const bool verbose = options.verbose && writer;
 
-  auto folder = RunFolder::Create(cfg.output_dir(), cfg.name());
-  if (!folder.ok()) return folder.status();
-  if (absl::Status s = folder->Lock(); !s.ok()) return s;
+  auto folder = writer ? RunFolder::Create(cfg.output_dir(), cfg.name())
+                       : RunFolder::Named(cfg.output_dir(), cfg.name());
+  absl::StatusOr<int64_t> first_step =
+      folder.ok() ? absl::StatusOr<int64_t>(0) : absl::StatusOr<int64_t>(folder.status());
+  Checkpoint restored;
+  if (writer) {
+    if (folder.ok()) {
+      const absl::Status locked = folder->Lock();
+      first_step = locked.ok() ? PrepareFolder(file, options, *folder, ranks, &c, &restored)
+                               : absl::StatusOr<int64_t>(locked);
+    }
+    if (ranks > 1) {
+      std::string message = first_step.ok() ? "o" : "f";
+      if (first_step.ok() && *first_step > 0) message += restored.SerializeAsString();
+      BroadcastBytes(*c.communicator, &message, 0);
+    }
+  } else if (folder.ok()) {
+    first_step = FollowRankZero(*c.communicator, folder->checkpoint_path(), &c);
+  } else {
+    std::string message;
+    BroadcastBytes(*c.communicator, &message, 0);
+  }
+  if (!first_step.ok()) return first_step.status();
   TrainResult result;
   result.run_dir = folder->dir();
   const std::string experiment_text = file.ResolvedText();
-  auto first_step = Resume(*folder, experiment_text, cfg.training().resume(), options.verbose, &c);
-  if (!first_step.ok()) return first_step.status();
-  if (absl::Status s = folder->WriteExperiment(experiment_text); !s.ok()) return s;
-  // The manifest describes the process that started the run; a resumed
-  // run checks its data against it and adds itself.
-  Manifest manifest = MakeManifest(cfg, c.data.source_files, options.command_line);
-  if (*first_step > 0) {
-    Manifest started;
-    if (ReadJsonFile(folder->manifest_path(), &started).ok()) {
-      if (absl::Status s = CheckDataFiles(started, c.data.source_files, folder->manifest_path());
-          !s.ok()) {
-        return s;
-      }
-      Resumption* r = started.add_resumptions();
-      r->set_from_step(static_cast<int32_t>(*first_step));
-      r->set_git_commit(manifest.git_commit());
-      if (manifest.has_git_dirty()) r->set_git_dirty(manifest.git_dirty());
-      r->set_command_line(manifest.command_line());
-      manifest = started;
-    }
-  }
-  if (absl::Status s = folder->WriteManifest(manifest); !s.ok()) return s;
-  if (options.verbose) {
+  if (verbose) {
     for (const std::string& w : c.warnings)
       std::fprintf(stderr, "[train] WARNING: %s\n", w.c_str());
+    if (ranks > 1) {
+      std::fprintf(stderr, "[train] %d ranks x %d threads; each rank embeds its share of every batch\n",
+                   ranks, cfg.threads());
+    }
   }
+  const RunFolder* writes = writer ? &*folder : nullptr;
   double untrained_seconds = 0;
   if (*first_step == 0 && cfg.evaluation().untrained_baseline()) {
-    if (absl::Status s = EvaluateUntrained(file, *folder, options.verbose, &c, &untrained_seconds);
+    if (absl::Status s = EvaluateUntrained(file, writes, verbose, &c, &untrained_seconds);
         !s.ok()) {
       return s;
     }
   }
 
   TrainingLoop loop(&c);
-  ProgressObserver progress(&*folder, cfg.training().log_every(), options.verbose);
-  ValidationObserver validation(&*folder, &c, cfg.evaluation(), cfg.training().eval_every(),
+  ProgressObserver progress(writes, cfg.training().log_every(), verbose);
+  ValidationObserver validation(writes, &c, cfg.evaluation(), cfg.training().eval_every(),
                                 cfg.has_selection() ? &cfg.selection() : nullptr, experiment_text,
-                                options.verbose);
+                                verbose);
   PauseObserver pause(options.stop_after_step);
   CollapseObserver collapse(&c, std::min<int64_t>(50, std::max<int64_t>(1, c.total_steps / 4)),
-                            options.verbose);
-  CheckpointObserver checkpoints(&*folder, &c, experiment_text, cfg.training().checkpoint_every());
+                            verbose);
+  std::optional<RankConsensusObserver> consensus;
+  if (ranks > 1) consensus.emplace(c.communicator);
+  CheckpointObserver checkpoints(writes, &c, experiment_text, cfg.training().checkpoint_every());
   loop.AddObserver(&progress);
   loop.AddObserver(&collapse);
   loop.AddObserver(&validation);
   loop.AddObserver(&pause);
   loop.AddObserver(&interrupt);
+  if (consensus.has_value()) loop.AddObserver(&*consensus);
   loop.AddObserver(&checkpoints);
   const Clock::time_point start = Clock::now();
+  const double communication_before = timed.has_value() ? timed->seconds() : 0;
   auto run = loop.Run(*first_step);
   if (!run.ok()) return run.status();
   if (run->diverged) {
@@ -331,17 +432,25 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   const double training_only = timing.train_seconds() - timing.validation_seconds();
   timing.set_train_images_per_second(training_only > 0 ? run->examples / training_only : 0);
   timing.set_untrained_evaluation_seconds(untrained_seconds);
-  if (options.verbose && run->examples > 0) {
+  if (ranks > 1) {
+    timing.set_ranks(ranks);
+    timing.set_communication_seconds(timed->seconds() - communication_before);
+  }
+  if (verbose && run->examples > 0) {
     std::string line = absl::StrFormat("[train] %d steps, %d images in %.2f s: %.0f img/s",
                                        run->steps_done - *first_step, run->examples, training_only,
                                        timing.train_images_per_second());
     if (timing.validation_seconds() > 0) {
       absl::StrAppendFormat(&line, " (and %.2f s of validation)", timing.validation_seconds());
     }
+    if (ranks > 1) {
+      absl::StrAppendFormat(&line, "; %d ranks, %.2f s in collectives", ranks,
+                            timing.communication_seconds());
+    }
     std::fprintf(stderr, "%s\n", line.c_str());
   }
-  if (absl::Status s = Finish(file, *folder, experiment_text, run->steps_done, timing,
-                              options.verbose, &c, &result);
+  if (absl::Status s = Finish(file, *folder, writer, experiment_text, run->steps_done, timing,
+                              verbose, &c, &result);
       !s.ok()) {
     return s;
   }

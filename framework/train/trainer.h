@@ -16,6 +16,19 @@
 // seed and the step, and the checkpoint carries the optimizer, loss and
 // miner state, so a resumed run ends with the same numbers as an
 // uninterrupted one.
+//
+// Data parallel (TrainOptions::communicator of N > 1 ranks, e.g.
+// `mpirun -np N train_mpi`): every rank calls Train with the same file.
+// Each rank embeds its share of every global batch, miner and loss see the
+// gathered batch, gradients are all-reduced (step.h), so the ranks hold the
+// same weights throughout. Rank 0 alone writes the run folder (lock,
+// checkpoints, metrics, results) and prints; on a resume it reads the
+// checkpoint and sends it to the others, so only rank 0 needs the folder.
+// Validation and test evaluation embed each split over the ranks and give
+// every rank the same metrics. A signal to any rank stops every rank after
+// the same step, with rank 0's checkpoint. An error on one rank cannot be
+// recovered by the others (they would wait in the next collective): the
+// binary ends the job (train.cc).
 #ifndef SIAMESE_FRAMEWORK_TRAIN_TRAINER_H_
 #define SIAMESE_FRAMEWORK_TRAIN_TRAINER_H_
 
@@ -24,6 +37,7 @@
 
 #include "absl/status/statusor.h"
 #include "framework/core/experiment_file.h"
+#include "framework/distributed/communicator.h"
 #include "framework/proto/records.pb.h"
 
 namespace siamese {
@@ -34,8 +48,11 @@ struct TrainOptions {
   int64_t stop_after_step = -1;
   // The command line, recorded in the manifest.
   std::string command_line;
-  // Progress lines on stderr.
+  // Progress lines on stderr (rank 0's only).
   bool verbose = true;
+  // The job's ranks (framework/distributed/communicator.h); nullptr or one
+  // rank: this process alone. Not owned; REQUIRES: outlives Train().
+  Communicator* communicator = nullptr;
 };
 
 struct TrainResult {
