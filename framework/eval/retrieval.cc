@@ -172,12 +172,56 @@ struct QueryResult {
   bool knn_correct = false;
 };
 
+// Gives every rank every query's outcome: rank k computed queries
+// [first_query(k), first_query(k + 1)). The outcomes travel as their exact
+// bytes (doubles as two 4-byte words), so the averages every rank takes
+// afterwards are one process's.
+template <typename FirstQuery>
+void ShareQueryResults(Communicator* comm, FirstQuery first_query, size_t num_ks,
+                       std::vector<QueryResult>* results, std::vector<char>* recall_hits) {
+  // lone, p1 (2 words), r_precision (2), map_at_r (2), knn_correct, hits.
+  const int64_t words = 8 + static_cast<int64_t>(num_ks);
+  auto put = [](float* w, double v) { std::memcpy(w, &v, sizeof(v)); };
+  auto get = [](const float* w) {
+    double v;
+    std::memcpy(&v, w, sizeof(v));
+    return v;
+  };
+  const int64_t begin = first_query(comm->rank()), end = first_query(comm->rank() + 1);
+  std::vector<float> mine(static_cast<size_t>((end - begin) * words));
+  for (int64_t qi = begin; qi < end; ++qi) {
+    float* w = mine.data() + (qi - begin) * words;
+    const QueryResult& r = (*results)[qi];
+    w[0] = r.lone ? 1.0f : 0.0f;
+    put(w + 1, r.p1);
+    put(w + 3, r.r_precision);
+    put(w + 5, r.map_at_r);
+    w[7] = r.knn_correct ? 1.0f : 0.0f;
+    for (size_t t = 0; t < num_ks; ++t) w[8 + t] = (*recall_hits)[qi * num_ks + t];
+  }
+  std::vector<int64_t> counts(comm->size());
+  for (int k = 0; k < comm->size(); ++k) counts[k] = (first_query(k + 1) - first_query(k)) * words;
+  const int64_t n = static_cast<int64_t>(results->size());
+  std::vector<float> all(static_cast<size_t>(n * words));
+  comm->AllGather(mine.data(), counts, all.data());
+  for (int64_t qi = 0; qi < n; ++qi) {
+    const float* w = all.data() + qi * words;
+    QueryResult& r = (*results)[qi];
+    r.lone = w[0] != 0;
+    r.p1 = get(w + 1);
+    r.r_precision = get(w + 3);
+    r.map_at_r = get(w + 5);
+    r.knn_correct = w[7] != 0;
+    for (size_t t = 0; t < num_ks; ++t) (*recall_hits)[qi * num_ks + t] = w[8 + t] != 0;
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
     const Tensor& query, const std::vector<int64_t>& query_labels, const Tensor& reference,
     const std::vector<int64_t>& reference_labels, bool query_is_reference, Distance kind,
-    const std::vector<int>& recall_ks, int knn_k, int64_t block_rows) {
+    const std::vector<int>& recall_ks, int knn_k, int64_t block_rows, Communicator* comm) {
   absl::StatusOr<PreparedSet> q_or = Prepare(query, "EvaluateRetrieval: query", kind);
   if (!q_or.ok()) return q_or.status();
   absl::StatusOr<PreparedSet> r_or = Prepare(reference, "EvaluateRetrieval: reference", kind);
@@ -256,8 +300,15 @@ absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
   std::vector<QueryResult> results(q.n);
   std::vector<char> recall_hits(q.n * ks.size(), 0);
 
-  for (int64_t begin = 0; begin < q.n; begin += block) {
-    const int64_t rows = std::min(block, q.n - begin);
+  // This rank's queries: whole blocks [blocks * rank / ranks, blocks *
+  // (rank + 1) / ranks).
+  const int ranks = comm == nullptr ? 1 : comm->size();
+  const int64_t blocks = (q.n + block - 1) / block;
+  auto first_query = [&](int k) { return std::min(q.n, blocks * k / ranks * block); };
+  const int64_t my_begin = first_query(comm == nullptr ? 0 : comm->rank());
+  const int64_t my_end = first_query(comm == nullptr ? 1 : comm->rank() + 1);
+  for (int64_t begin = my_begin; begin < my_end; begin += block) {
+    const int64_t rows = std::min(block, my_end - begin);
     kind.function().RankingBlock(*q.rows, begin, rows, *r.rows, dist.get());
 #pragma omp parallel if (rows > 1 && rows * r.n >= (1 << 16))
     {
@@ -313,6 +364,10 @@ absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
         res.knn_correct = best->first == y;
       }
     }
+  }
+
+  if (ranks > 1) {
+    ShareQueryResults(comm, first_query, ks.size(), &results, &recall_hits);
   }
 
   RetrievalMetrics m;

@@ -56,6 +56,7 @@
 
 #include "absl/status/statusor.h"
 #include "framework/core/distance.h"
+#include "framework/distributed/communicator.h"
 #include "framework/tensor/tensor.h"
 
 namespace siamese {
@@ -89,10 +90,17 @@ struct RetrievalMetrics {
 // query_is_reference with sets that differ or with a single item, a K or
 // knn_k or block_rows below 1, or no query having any same-label reference
 // (usually query and reference labels from disjoint class splits).
+//
+// Over ranks: with `comm` of more than one rank, each rank ranks a
+// contiguous share of the queries (whole blocks) and the per-query outcomes
+// are all-gathered as exact bytes and averaged in query order on every
+// rank, so every rank returns the metrics one process returns, to the bit.
+// REQUIRES: every rank passes the same arguments.
 absl::StatusOr<RetrievalMetrics> EvaluateRetrieval(
     const Tensor& query, const std::vector<int64_t>& query_labels, const Tensor& reference,
     const std::vector<int64_t>& reference_labels, bool query_is_reference, Distance kind,
-    const std::vector<int>& recall_ks = {1, 2, 4, 8}, int knn_k = 5, int64_t block_rows = 1024);
+    const std::vector<int>& recall_ks = {1, 2, 4, 8}, int knn_k = 5, int64_t block_rows = 1024,
+    Communicator* comm = nullptr);
 
 // The full [Na, Nb] matrix of distances d(a_i, b_j) of `kind` between the
 // rows of a [Na, D] and b [Nb, D] (DistanceFunction::Block), from the same

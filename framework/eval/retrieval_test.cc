@@ -426,5 +426,36 @@ TEST(RetrievalTest, BadInputErrors) {
               HasSubstr("a [3, 1] and b [2, 4] have different embedding sizes"));
 }
 
+// Each rank ranks a share of the queries; the metrics are one process's
+// bits on every rank, whatever the number of ranks (more ranks than blocks
+// included: some ranks then rank nothing).
+TEST(RetrievalTest, QueriesSharedOverRanksGiveOneProcessesMetricsExactly) {
+  const Tensor e = RandomEmbeddings(203, 6, 11);
+  const std::vector<int64_t> y = RandomLabels(203, 7, 12);
+  const Tensor ref = RandomEmbeddings(150, 6, 13);
+  const std::vector<int64_t> ry = RandomLabels(150, 7, 14);
+  for (bool loo : {true, false}) {
+    const Tensor& r = loo ? e : ref;
+    const std::vector<int64_t>& rl = loo ? y : ry;
+    const RetrievalMetrics one = Eval(e, y, r, rl, loo, Distance::Euclidean(), {1, 2, 8}, 5, 16);
+    for (int ranks : {1, 2, 3, 4, 16}) {
+      RunOnInProcessRanks(ranks, [&](Communicator& comm) {
+        auto m = EvaluateRetrieval(e, y, r, rl, loo, Distance::Euclidean(), {1, 2, 8}, 5, 16,
+                                   &comm);
+        ASSERT_TRUE(m.ok()) << m.status();
+        const std::string where = "ranks " + std::to_string(ranks) + " loo " +
+                                  std::to_string(loo) + " rank " + std::to_string(comm.rank());
+        EXPECT_EQ(m->precision_at_1, one.precision_at_1) << where;
+        EXPECT_EQ(m->r_precision, one.r_precision) << where;
+        EXPECT_EQ(m->map_at_r, one.map_at_r) << where;
+        EXPECT_EQ(m->recall_at_k, one.recall_at_k) << where;
+        EXPECT_EQ(m->knn_accuracy, one.knn_accuracy) << where;
+        EXPECT_EQ(m->num_lone_queries, one.num_lone_queries) << where;
+        EXPECT_EQ(m->num_queries, 203) << where;
+      });
+    }
+  }
+}
+
 }  // namespace
 }  // namespace siamese

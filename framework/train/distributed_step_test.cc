@@ -6,6 +6,8 @@
 // up to float summation order: per-rank weight-gradient sums are added in
 // another order than one process adds them.
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,7 +15,9 @@
 #include "framework/core/experiment_file.h"
 #include "framework/distributed/communicator.h"
 #include "framework/tensor/dnnl_context.h"
+#include "framework/records/records.h"
 #include "framework/train/assembly.h"
+#include "framework/train/evaluate.h"
 #include "framework/train/step.h"
 #include "framework/train/tiny_run_testutil.h"
 #include "gtest/gtest.h"
@@ -81,6 +85,42 @@ TEST(DistributedStepTest, RanksAgreeAndFollowOneProcess) {
     std::ostringstream worst_text;
     worst_text << worst;
     RecordProperty("largest_parameter_difference_" + std::to_string(n), worst_text.str());
+  }
+}
+
+// Evaluation over ranks: each rank embeds whole blocks of the split, the
+// rows are gathered in order, and the retrieval queries are shared out too;
+// every rank gets one process's embeddings and metrics, bit for bit, also
+// with more ranks than blocks.
+TEST(DistributedStepTest, EvaluationOverRanksIsOneProcessesBitForBit) {
+  const std::string dir = ::testing::TempDir() + "/eval";
+  ASSERT_EQ(system(("mkdir -p " + dir).c_str()), 0);
+  ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/train", 40, 1).ok());
+  ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/test", 20, 2).ok());
+  auto file = ExperimentFile::Parse("tiny.pbtxt", testing_train::TinyExperiment(dir, "eval"));
+  ASSERT_TRUE(file.ok()) << file.status();
+  SetNumThreads(1);
+  auto c = AssembleTraining(**file);
+  ASSERT_TRUE(c.ok()) << c.status();
+  Components& k = **c;
+  EvaluationConfig config = (*file)->config().evaluation();
+  config.set_block_rows(7);  // 80 test rows: 12 blocks, the last of 3
+  const Tensor one = EmbedSplit(k.model.encoder.get(), k.data.test, k.data.normalization, 7);
+  auto one_report = EvaluateModel(k.model.encoder.get(), k.data, k.model.distance, config, 3);
+  ASSERT_TRUE(one_report.ok()) << one_report.status();
+  const std::string one_json = ToJson(ToRunResults(*one_report));
+  for (int n : {2, 3, 13}) {
+    RunOnInProcessRanks(n, [&](Communicator& comm) {
+      const Tensor e =
+          EmbedSplit(k.model.encoder.get(), k.data.test, k.data.normalization, 7, "", &comm);
+      ASSERT_EQ(e.numel(), one.numel());
+      EXPECT_EQ(std::memcmp(e.data(), one.data(), one.numel() * sizeof(float)), 0)
+          << n << " ranks, rank " << comm.rank();
+      auto report =
+          EvaluateModel(k.model.encoder.get(), k.data, k.model.distance, config, 3, &comm);
+      ASSERT_TRUE(report.ok()) << report.status();
+      EXPECT_EQ(ToJson(ToRunResults(*report)), one_json) << n << " ranks, rank " << comm.rank();
+    });
   }
 }
 

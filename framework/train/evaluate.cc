@@ -71,7 +71,7 @@ absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const 
   Tensor e = EmbedSplit(encoder, split, normalization, config.block_rows(),
                         config.embedding_layer(), comm);
   return EvaluateRetrieval(e, split.labels, e, split.labels, /*query_is_reference=*/true, distance,
-                           RecallKs(config), config.knn_k(), config.block_rows());
+                           RecallKs(config), config.knn_k(), config.block_rows(), comm);
 }
 
 absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const ExperimentData& data,
@@ -83,7 +83,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
   Tensor test = EmbedSplit(encoder, data.test, data.normalization, config.block_rows(),
                            config.embedding_layer(), comm);
   auto retrieval = EvaluateRetrieval(test, data.test.labels, test, data.test.labels, true, kind,
-                                     RecallKs(config), config.knn_k(), config.block_rows());
+                                     RecallKs(config), config.knn_k(), config.block_rows(), comm);
   if (!retrieval.ok()) return retrieval.status();
   report.test_retrieval = *retrieval;
   report.test_embeddings = test;

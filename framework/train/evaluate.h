@@ -55,9 +55,9 @@ Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& nor
 
 // Retrieval metrics of `split` against itself (leave-one-out), embedded
 // with config.embedding_layer(). With `comm`, the embedding is shared out
-// over the ranks (EmbedSplit) and every rank computes the metrics of all
-// rows: every rank returns the same numbers, those of one process given the
-// same embeddings.
+// over the ranks (EmbedSplit), and so are the queries (EvaluateRetrieval):
+// every rank returns the same numbers, those of one process given the same
+// embeddings.
 absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const Split& split,
                                                         const Normalization& normalization,
                                                         const Distance& distance,
@@ -69,8 +69,10 @@ absl::StatusOr<RetrievalMetrics> EvaluateSplitRetrieval(Encoder* encoder, const 
 // config.has_few_shot(), and the clustering metrics when config.clustering()
 // (k-means seeded with `seed`; with a distance that normalizes(), cosine,
 // the embeddings are clustered on the unit sphere). With `comm`, both splits
-// are embedded over the ranks as EmbedSplit says, and every rank returns
-// the same report.
+// are embedded over the ranks as EmbedSplit says and the test queries are
+// ranked over them (EvaluateRetrieval); verification pairs, few-shot
+// episodes and k-means (small next to retrieval) run on every rank. Every
+// rank returns the same report.
 absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const ExperimentData& data,
                                                const Distance& distance,
                                                const EvaluationConfig& config, uint64_t seed,
