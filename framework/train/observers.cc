@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "framework/distributed/collectives.h"
 #include "framework/train/bundle.h"
 #include "framework/train/evaluate.h"
 
@@ -227,8 +226,11 @@ absl::Status CheckpointObserver::AfterStep(const StepInfo& info, LoopControl* co
 }
 
 absl::Status RankConsensusObserver::AfterStep(const StepInfo&, LoopControl* control) {
-  control->pause = AnyRank(*comm_, control->pause);
-  control->finish = AnyRank(*comm_, control->finish);
+  // Both decisions in one collective.
+  float votes[2] = {control->pause ? 1.0f : 0.0f, control->finish ? 1.0f : 0.0f};
+  comm_->AllReduceSum(votes, 2);
+  control->pause = votes[0] > 0;
+  control->finish = votes[1] > 0;
   return absl::OkStatus();
 }
 

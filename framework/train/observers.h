@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <string>
 
+#include "framework/distributed/communicator.h"
 #include "framework/proto/experiment.pb.h"
 #include "framework/train/assembly.h"
 #include "framework/train/loop.h"
