@@ -25,9 +25,9 @@
 //       done. Exit status as ablate's, on every rank.
 //   ablate --slurm_script=<file>  writes an sbatch job-array script with one
 //       task per unfinished run, and prints how to submit it; runs nothing.
-//   ablate --run=K      runs planned run K alone (what an array task does);
-//       exit status 0 (finished now or before), 1, or 75 (a signal stopped
-//       it with a checkpoint), as train's.
+//   ablate --run=K      trains planned run K in this process (what an array
+//       task does); exit status 0 (finished now or before), 1, or 75 (a
+//       signal stopped it with a checkpoint), as train's.
 //   ablate --summarize  writes the summary and report of a finished ablation
 //       without running anything (error naming the unfinished runs).
 // Every way runs the same experiments into the same folders, so the summary
@@ -57,6 +57,7 @@
 #include "framework/io/run_dir.h"
 #include "framework/report/report.h"
 #include "framework/train/interrupt.h"
+#include "framework/train/trainer.h"
 
 ABSL_FLAG(std::string, config, "", "ablation file (protobuf text format)");
 ABSL_FLAG(int, jobs, 1, "runs at once (child processes); each gets max(1, threads / jobs) threads");
@@ -135,18 +136,37 @@ int Summarize(const AblationPlan& plan, const RunnerOptions& options) {
   return 1;
 }
 
-// --run=K.
-int RunOne(const AblationPlan& plan, int k, RunnerOptions options) {
+// --run=K, in this process rather than a fork()ed child as RunAblation does:
+// SLURM signals every process of a job step, and a child would get the
+// signal twice (from SLURM and from this runner), which makes train exit
+// without its checkpoint. A fresh process trains the run either way, so
+// the results are the same as a local ablate's.
+int RunOne(const AblationPlan& plan, int k, const RunnerOptions& options) {
   if (k < 0 || static_cast<size_t>(k) >= plan.runs.size()) {
     std::fprintf(stderr, "ablate: --run=%d: the plan has %zu runs, numbered from 0\n", k,
                  plan.runs.size());
     return 2;
   }
-  options.only_runs = std::vector<int>{k};
-  auto stats = RunAblation(plan, options);
-  if (!stats.ok()) return Fail(stats.status());
-  std::fprintf(stderr, "[ablate] %s %s\n", Describe(plan, k).c_str(),
-               stats->skipped > 0 ? "was already finished" : "finished");
+  const PlannedRun& run = plan.runs[k];
+  if (RunFinished(run.run_dir)) {
+    std::fprintf(stderr, "[ablate] %s was already finished\n", Describe(plan, k).c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "[ablate] start %s\n", Describe(plan, k).c_str());
+  TrainOptions train;
+  train.command_line = options.command_line;
+  auto result = Train(*run.experiment, train);
+  if (!result.ok()) {
+    std::fprintf(stderr, "ablate: FAILED %s: %s\n", Describe(plan, k).c_str(),
+                 std::string(result.status().message()).c_str());
+    return 1;
+  }
+  if (!result->finished) {
+    std::fprintf(stderr, "[ablate] stopped %s with a checkpoint; run it again to resume\n",
+                 Describe(plan, k).c_str());
+    return kInterruptedExitStatus;
+  }
+  std::fprintf(stderr, "[ablate] %s finished\n", Describe(plan, k).c_str());
   return 0;
 }
 

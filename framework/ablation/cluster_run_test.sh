@@ -100,6 +100,46 @@ grep -q '^ablate: runs failed on rank(s) 0, 1 (see their lines above)' "$dir/bro
   fail "rank 0 did not report both ranks' failures"
 [ ! -e "$dir/broken/out/tiny/summary.csv" ] || fail "a summary was written despite failures"
 
+echo "== mpirun stopped by a signal: every rank's runs checkpoint, all agree"
+"$make_files" "$dir/long"
+sed -i 's/epochs: 1 /epochs: 20000 /' "$dir/long/configs/base.pbtxt"
+# mpirun itself in the background (not mpirun_2, whose subshell $! would name).
+mpirun --oversubscribe -np 2 -x OMP_NUM_THREADS "$ablate_mpi" \
+  --config="$dir/long/ablations/tiny.pbtxt" 2>"$dir/long.err" &
+mpirun_pid=$!
+# Once both ranks' first runs are training (they log every 5 steps). SIGTERM,
+# as SLURM and a batch system send: a background job of a non-interactive
+# shell ignores SIGINT.
+for _ in $(seq 600); do
+  [ "$(find "$dir/long/out/tiny/runs" -name metrics.jsonl -size +0 2>/dev/null | wc -l)" -eq 2 ] &&
+    break
+  sleep 0.1
+done
+kill -TERM "$mpirun_pid"
+if wait "$mpirun_pid"; then fail "mpirun ablate_mpi succeeded after SIGTERM"; fi
+cat "$dir/long.err"
+grep -q '^ablate: stopped by a signal on rank(s) 0, 1, runs checkpointed' "$dir/long.err" ||
+  fail "rank 0 did not report both ranks' interrupted runs"
+for run in "$dir"/long/out/tiny/runs/*; do
+  [ -e "$run/checkpoint.ckpt" ] && [ ! -e "$run/results.json" ] || fail "$run: not a checkpoint"
+done
+[ "$(ls "$dir/long/out/tiny/runs" | wc -l)" -eq 2 ] || fail "not 2 run folders after SIGTERM"
+
+echo "== --run=K stopped by a signal (SLURM's time limit): exit status 75"
+"$ablate" --config="$dir/long/ablations/tiny.pbtxt" --run=2 2>"$dir/run2.err" &
+run_pid=$!
+for _ in $(seq 600); do
+  [ "$(find "$dir/long/out/tiny/runs" -name metrics.jsonl -size +0 | wc -l)" -eq 3 ] && break
+  sleep 0.1
+done
+kill -TERM "$run_pid"
+status=0
+wait "$run_pid" || status=$?
+cat "$dir/run2.err"
+[ "$status" -eq 75 ] || fail "--run=2 after SIGTERM: exit status $status, not 75"
+grep -q 'stopped run 2 (cell "miner=all" seed 1, .*) with a checkpoint' "$dir/run2.err" ||
+  fail "--run=2 did not report its checkpoint"
+
 echo "== SLURM job array"
 # Relative output_dir, and an override with spaces and both quotes (the
 # same metrics as the file): the script must cd back here and pass it on.

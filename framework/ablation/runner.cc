@@ -62,6 +62,11 @@ absl::StatusOr<pid_t> Spawn(const ExperimentFile& file, const RunnerOptions& opt
   if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   if (pid > 0) return pid;
   for (int s : kSignals) std::signal(s, SIG_DFL);
+  // A process group of its own, so that signals aimed at the runner's group
+  // (Ctrl-C in a terminal, mpirun stopping its ranks) reach the child only
+  // through the runner: a second signal makes train exit at once, without
+  // its checkpoint (interrupt.h).
+  setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) _exit(1);  // the runner died before prctl
   TrainOptions train;

@@ -62,7 +62,10 @@ bool RunFinished(const std::string& run_dir);
 // SIGTERM or SIGHUP stop the ablation: running children are sent SIGTERM
 // (they checkpoint and stop), none is started, and the result is Aborted;
 // the next invocation resumes. Children also die (checkpointing) when the
-// runner itself is killed.
+// runner itself is killed. Each child has a process group of its own, so a
+// signal to the runner's group (Ctrl-C, mpirun) reaches it once, from the
+// runner; a signal sent to every process (SLURM stopping a job step) still
+// reaches it twice, and train exits at once without a checkpoint.
 // REQUIRES: no threads in the calling process (runs are fork()ed).
 absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOptions& options);
 
