@@ -141,6 +141,65 @@ TEST(AblateTest, RunsResumesAfterKillAndChecks) {
   EXPECT_EQ(*bad, 1);
 }
 
+// RunnerOptions::only_runs (one MPI rank's share): exactly those runs run,
+// finished ones among them are skipped, the rest of the plan is untouched.
+TEST(AblateTest, OnlyRunsRunsExactlyTheGivenRuns) {
+  const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/subset";
+  ASSERT_EQ(system(("mkdir -p " + dir + "/configs " + dir + "/ablations").c_str()), 0);
+  ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/train", 40, 1).ok());
+  ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/test", 20, 2).ok());
+  ASSERT_TRUE(WriteFileAtomically(dir + "/configs/base.pbtxt",
+                                  absl::StrReplaceAll(testing_train::TinyExperiment(dir, "x"),
+                                                      {{"epochs: 3", "epochs: 1"}}))
+                  .ok());
+  const std::string path = dir + "/ablations/s.pbtxt";
+  ASSERT_TRUE(WriteFileAtomically(path, absl::StrCat(R"(base: "../configs/base.pbtxt"
+seeds: [1, 2]
+axis {
+  name: "miner"
+  value { label: "semi_hard" override: '' }
+  value { label: "all" override: 'miner { name: "all" }' }
+}
+output_dir: ")",
+                                                     dir, "/out\"\n"))
+                  .ok());
+  auto plan = PlanAblation(path);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->runs.size(), 4u);
+  RunnerOptions options;
+  options.verbose = false;
+
+  options.only_runs = std::vector<int>{};  // a rank with nothing to do
+  auto none = RunAblation(*plan, options);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->ran, 0);
+  EXPECT_EQ(none->skipped, 0);
+  for (const PlannedRun& run : plan->runs) EXPECT_FALSE(RunFinished(run.run_dir));
+
+  options.only_runs = std::vector<int>{3, 1};
+  auto some = RunAblation(*plan, options);
+  ASSERT_TRUE(some.ok()) << some.status();
+  EXPECT_EQ(some->ran, 2);
+  EXPECT_EQ(some->skipped, 0);
+  EXPECT_FALSE(RunFinished(plan->runs[0].run_dir));
+  EXPECT_TRUE(RunFinished(plan->runs[1].run_dir));
+  EXPECT_FALSE(RunFinished(plan->runs[2].run_dir));
+  EXPECT_TRUE(RunFinished(plan->runs[3].run_dir));
+
+  options.only_runs = std::vector<int>{1, 2};
+  auto again = RunAblation(*plan, options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->ran, 1);
+  EXPECT_EQ(again->skipped, 1);
+  EXPECT_TRUE(RunFinished(plan->runs[2].run_dir));
+  EXPECT_FALSE(RunFinished(plan->runs[0].run_dir));
+
+  options.only_runs = std::vector<int>{4};
+  auto outside = RunAblation(*plan, options);
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(outside.status().message(), "run 4 is not in the plan (4 runs)");
+}
+
 TEST(AblateTest, FailedRunIsReportedWithItsCell) {
   const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/failing";
   ASSERT_EQ(system(("mkdir -p " + dir + "/configs " + dir + "/ablations").c_str()), 0);

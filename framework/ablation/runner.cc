@@ -62,6 +62,11 @@ absl::StatusOr<pid_t> Spawn(const ExperimentFile& file, const RunnerOptions& opt
   if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   if (pid > 0) return pid;
   for (int s : kSignals) std::signal(s, SIG_DFL);
+  // A process group of its own, so that signals aimed at the runner's group
+  // (Ctrl-C in a terminal, mpirun stopping its ranks) reach the child only
+  // through the runner: a second signal makes train exit at once, without
+  // its checkpoint (interrupt.h).
+  setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) _exit(1);  // the runner died before prctl
   TrainOptions train;
@@ -70,7 +75,8 @@ absl::StatusOr<pid_t> Spawn(const ExperimentFile& file, const RunnerOptions& opt
   auto result = Train(file, train);
   int code = 0;
   if (!result.ok()) {
-    std::fprintf(stderr, "[ablate] %s\n", std::string(result.status().message()).c_str());
+    std::fprintf(stderr, "[%s] %s\n", options.tag.c_str(),
+                 std::string(result.status().message()).c_str());
     code = 1;
   } else if (!result->finished) {
     code = kInterruptedExitStatus;
@@ -88,17 +94,28 @@ bool RunFinished(const std::string& run_dir) {
 
 absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOptions& options) {
   RunnerStats stats;
+  std::vector<int> considered;
+  if (options.only_runs.has_value()) {
+    considered = *options.only_runs;
+  } else {
+    for (size_t i = 0; i < plan.runs.size(); ++i) considered.push_back(static_cast<int>(i));
+  }
+  const char* tag = options.tag.c_str();
   std::vector<int> todo;
-  for (size_t i = 0; i < plan.runs.size(); ++i) {
+  for (int i : considered) {
+    if (i < 0 || static_cast<size_t>(i) >= plan.runs.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("run ", i, " is not in the plan (", plan.runs.size(), " runs)"));
+    }
     if (RunFinished(plan.runs[i].run_dir)) {
       ++stats.skipped;
     } else {
-      todo.push_back(static_cast<int>(i));
+      todo.push_back(i);
     }
   }
   if (options.verbose && stats.skipped > 0) {
-    std::fprintf(stderr, "[ablate] %d of %zu runs already finished\n", stats.skipped,
-                 plan.runs.size());
+    std::fprintf(stderr, "[%s] %d of %zu runs already finished\n", tag, stats.skipped,
+                 considered.size());
   }
   const int jobs = std::max(1, options.jobs);
   std::map<pid_t, std::pair<int, Clock::time_point>> running;
@@ -114,7 +131,7 @@ absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOp
       const double mean = finished_seconds / finished_count;
       eta = Duration(mean * static_cast<double>(left + running.size()) / jobs);
     }
-    std::fprintf(stderr, "[ablate] done %d / running %zu / left %zu, ETA %s\n", done,
+    std::fprintf(stderr, "[%s] done %d / running %zu / left %zu, ETA %s\n", tag, done,
                  running.size(), left, eta.c_str());
   };
   progress();
@@ -131,7 +148,7 @@ absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOp
   while (next < todo.size() || !running.empty()) {
     if (g_runner_signal != 0 && !forwarded) {
       forwarded = true;
-      std::fprintf(stderr, "[ablate] %s: stopping %zu running runs (they checkpoint)\n",
+      std::fprintf(stderr, "[%s] %s: stopping %zu running runs (they checkpoint)\n", tag,
                    SignalName(g_runner_signal), running.size());
       for (const auto& [child, info] : running) kill(child, SIGTERM);
       next = todo.size();
@@ -141,7 +158,7 @@ absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOp
       const PlannedRun& run = plan.runs[todo[next]];
       auto pid = Spawn(*run.experiment, options);
       if (!pid.ok()) return pid.status();
-      if (options.verbose) std::fprintf(stderr, "[ablate] start %s\n", Describe(plan, run).c_str());
+      if (options.verbose) std::fprintf(stderr, "[%s] start %s\n", tag, Describe(plan, run).c_str());
       running[*pid] = {todo[next], Clock::now()};
       ++next;
     }
@@ -162,17 +179,17 @@ absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOp
       ++finished_count;
     } else if (forwarded && WIFEXITED(status) && WEXITSTATUS(status) == kInterruptedExitStatus) {
       ++stats.interrupted;
-      std::fprintf(stderr, "[ablate] stopped %s with a checkpoint\n", Describe(plan, run).c_str());
+      std::fprintf(stderr, "[%s] stopped %s with a checkpoint\n", tag, Describe(plan, run).c_str());
     } else {
       ++stats.failed;
-      std::fprintf(stderr, "[ablate] FAILED %s: %s\n", Describe(plan, run).c_str(),
+      std::fprintf(stderr, "[%s] FAILED %s: %s\n", tag, Describe(plan, run).c_str(),
                    ExitStatus(status).c_str());
     }
     progress();
   }
   for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &previous[i], nullptr);
   if (stats.failed > 0) {
-    return absl::InternalError(absl::StrCat(stats.failed, " of ", plan.runs.size(),
+    return absl::InternalError(absl::StrCat(stats.failed, " of ", considered.size(),
                                             " runs failed (see above); run again to retry them"));
   }
   if (forwarded) {

@@ -14,6 +14,7 @@
 #ifndef SIAMESE_FRAMEWORK_ABLATION_RUNNER_H_
 #define SIAMESE_FRAMEWORK_ABLATION_RUNNER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,15 @@ struct RunnerOptions {
   bool train_verbose = false;
   // Recorded in each run's manifest.
   std::string command_line;
+  // The runs RunAblation considers (indices into plan.runs, started in this
+  // order); unset: every run of the plan. Finished runs among them are
+  // skipped as usual. Spreading a plan over MPI ranks (cluster.h) gives each
+  // rank its share here. REQUIRES: each index in [0, plan.runs.size()), no
+  // index twice.
+  std::optional<std::vector<int>> only_runs;
+  // What progress and failure lines start with, in brackets: "[ablate] ...".
+  // On MPI ranks it names the rank, so interleaved output stays readable.
+  std::string tag = "ablate";
 };
 
 struct RunnerStats {
@@ -45,13 +55,17 @@ struct RunnerStats {
 // True when run_dir/results.json exists and parses.
 bool RunFinished(const std::string& run_dir);
 
-// Runs every unfinished run of `plan`. A failed run is reported on stderr
+// Runs every unfinished run of `plan` (of options.only_runs when set). A
+// failed run is reported on stderr
 // with its cell label, seed, run folder and the child's exit status, and the
 // other runs go on; the result is an error when any run failed. SIGINT,
 // SIGTERM or SIGHUP stop the ablation: running children are sent SIGTERM
 // (they checkpoint and stop), none is started, and the result is Aborted;
 // the next invocation resumes. Children also die (checkpointing) when the
-// runner itself is killed.
+// runner itself is killed. Each child has a process group of its own, so a
+// signal to the runner's group (Ctrl-C, mpirun) reaches it once, from the
+// runner; a signal sent to every process (SLURM stopping a job step) still
+// reaches it twice, and train exits at once without a checkpoint.
 // REQUIRES: no threads in the calling process (runs are fork()ed).
 absl::StatusOr<RunnerStats> RunAblation(const AblationPlan& plan, const RunnerOptions& options);
 
