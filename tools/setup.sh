@@ -57,6 +57,7 @@ PACKAGES=(
   fonts-sora             # Sora
   fonts-mononoki         # mononoki
   fonts-play             # Play
+  libfaiss-dev           # FAISS 1.7.3 (static; pulls BLAS/LAPACK): nearest-neighbour indexes (framework/search)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
