@@ -380,6 +380,9 @@ absl::Status VectorIndex::Save(const std::string& path) const {
 }
 
 absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string& path) {
+  if (!Exists(path)) {
+    return absl::NotFoundError(absl::StrCat(path, ": no such index file (write one with `index`)"));
+  }
   const std::string meta_path = MetaPath(path);
   auto meta_text = ReadFile(meta_path);
   if (!meta_text.ok()) return meta_text.status();  // names the file

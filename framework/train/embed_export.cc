@@ -59,6 +59,20 @@ absl::Status WriteEmbeddingFiles(const std::string& output_dir, const Tensor& em
   return WriteTsv(output_dir + "/metadata.tsv", metadata);
 }
 
+Tensor EmbedSplit(TrainedModel* model, const Split& split, int64_t block_rows) {
+  const int64_t dim = model->embedding_dim();
+  Tensor embeddings = Tensor::Empty({split.size(), dim});
+  // Raw values (identity normalization); Embed applies the stored one. The
+  // weights stay fixed over all blocks: reorder each once.
+  FrozenWeightsScope frozen;
+  ForEachBlock(split, std::max<int64_t>(block_rows, 1), Normalization{},
+               [&](const Tensor& batch, int64_t first) {
+                 Tensor e = model->Embed(batch).ToPlain();
+                 std::memcpy(embeddings.data() + first * dim, e.data(), e.numel() * sizeof(float));
+               });
+  return embeddings;
+}
+
 absl::StatusOr<EmbeddingExport> ExportEmbeddings(TrainedModel* model, const std::string& split,
                                                  const std::string& output_dir,
                                                  int64_t block_rows) {
@@ -75,16 +89,7 @@ absl::StatusOr<EmbeddingExport> ExportEmbeddings(TrainedModel* model, const std:
   result.num_examples = chosen.size();
   result.dim = model->embedding_dim();
   result.output_dir = output_dir;
-  Tensor embeddings = Tensor::Empty({chosen.size(), result.dim});
-  // Raw values (identity normalization); Embed applies the stored one. The
-  // weights stay fixed over all blocks: reorder each once.
-  FrozenWeightsScope frozen;
-  ForEachBlock(chosen, std::max<int64_t>(block_rows, 1), Normalization{},
-               [&](const Tensor& batch, int64_t first) {
-                 Tensor e = model->Embed(batch);
-                 std::memcpy(embeddings.data() + first * result.dim, e.data(),
-                             e.numel() * sizeof(float));
-               });
+  Tensor embeddings = EmbedSplit(model, chosen, block_rows);
   if (absl::Status w =
           WriteEmbeddingFiles(output_dir, embeddings, chosen.labels, model->class_names());
       !w.ok()) {

@@ -37,6 +37,11 @@ absl::Status WriteEmbeddingFiles(const std::string& output_dir, const Tensor& em
                                  const std::vector<int64_t>& labels,
                                  const std::vector<std::string>& class_names);
 
+// Embeddings [split.size(), embedding_dim] of every example of `split`
+// (raw values, as the dataset gives them; Embed applies the model's
+// normalization), in blocks of `block_rows`, row i = example i.
+Tensor EmbedSplit(TrainedModel* model, const Split& split, int64_t block_rows = 256);
+
 struct EmbeddingExport {
   std::string split;
   int64_t num_examples = 0;

@@ -1,5 +1,6 @@
 #include "framework/train/verify_pair.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
@@ -102,6 +103,42 @@ absl::StatusOr<Tensor> ImageToExample(const GrayImage& image, const std::string&
   float* v = t.data();
   for (size_t i = 0; i < image.pixels.size(); ++i) v[i] = image.pixels[i] * (1.0f / 255.0f);
   return t;
+}
+
+absl::StatusOr<std::vector<VerifyInput>> ResolveInputs(TrainedModel* model,
+                                                       const std::vector<std::string>& inputs) {
+  InputResolver resolver(model);
+  std::vector<VerifyInput> out;
+  out.reserve(inputs.size());
+  for (const std::string& input : inputs) {
+    auto resolved = resolver.Resolve(input);
+    if (!resolved.ok()) return resolved.status();
+    out.push_back(std::move(*resolved));
+  }
+  return out;
+}
+
+Tensor EmbedInputs(TrainedModel* model, const std::vector<VerifyInput>& inputs,
+                   int64_t block_rows) {
+  const int64_t n = static_cast<int64_t>(inputs.size());
+  const int64_t dim = model->embedding_dim();
+  const Shape example_shape = model->example_shape();
+  const int64_t per = NumElements(example_shape);
+  Tensor out = Tensor::Empty({n, dim});
+  block_rows = std::max<int64_t>(block_rows, 1);
+  for (int64_t first = 0; first < n; first += block_rows) {
+    const int64_t rows = std::min(block_rows, n - first);
+    Shape shape = example_shape;
+    shape.insert(shape.begin(), rows);
+    Tensor batch = Tensor::Empty(shape);
+    for (int64_t i = 0; i < rows; ++i) {
+      std::memcpy(batch.data() + i * per, inputs[first + i].example.ToPlain().data(),
+                  per * sizeof(float));
+    }
+    Tensor e = model->Embed(batch).ToPlain();
+    std::memcpy(out.data() + first * dim, e.data(), rows * dim * sizeof(float));
+  }
+  return out;
 }
 
 absl::StatusOr<VerifyResult> VerifyPair(TrainedModel* model, const std::string& a,

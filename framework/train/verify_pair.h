@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "framework/io/image.h"
@@ -54,6 +55,16 @@ struct VerifyResult {
   std::optional<float> threshold;  // from the checkpoint
   bool same = false;               // distance <= *threshold; false without one
 };
+
+// Resolves each of `inputs` (the dataset is loaded once, and only when one
+// is a split example), in order. Errors name the input.
+absl::StatusOr<std::vector<VerifyInput>> ResolveInputs(TrainedModel* model,
+                                                       const std::vector<std::string>& inputs);
+
+// Embeddings [inputs.size(), D] of resolved inputs, in blocks of
+// `block_rows`. REQUIRES: inputs not empty.
+Tensor EmbedInputs(TrainedModel* model, const std::vector<VerifyInput>& inputs,
+                   int64_t block_rows = 256);
 
 // Resolves both inputs (the dataset is loaded only when one is a split
 // example), embeds them and compares them. Errors name the input.
