@@ -127,7 +127,8 @@ int Main(int argc, char** argv) {
       if (absl::Status s = index->Save(*out); !s.ok()) return Fail(s);
     }
   } else if (absl::Status s = index->SetSearchParameters(absl::GetFlag(FLAGS_ef_search),
-                                                         absl::GetFlag(FLAGS_nprobe));
+                                                         absl::GetFlag(FLAGS_nprobe),
+                                                         absl::GetFlag(FLAGS_refine));
              !s.ok()) {
     return Fail(s);
   }

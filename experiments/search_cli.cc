@@ -15,6 +15,8 @@ ABSL_FLAG(int, nlist, 0, "ivfpq: k-means cells (0: sqrt(N))");
 ABSL_FLAG(int, pq_m, 0, "ivfpq: product-quantizer codes per vector (0: D/4)");
 ABSL_FLAG(int, pq_nbits, 0, "ivfpq: bits per code (0: 8)");
 ABSL_FLAG(int, nprobe, 0, "ivfpq: cells scanned per query (0: 16, or the saved value)");
+ABSL_FLAG(int, refine, 0,
+          "ivfpq: re-rank refine*k candidates by exact distance (0: off, or the saved value)");
 
 namespace siamese {
 
@@ -37,6 +39,7 @@ IndexOptions IndexOptionsFromFlags() {
   set(absl::GetFlag(FLAGS_pq_m), &o.pq_m);
   set(absl::GetFlag(FLAGS_pq_nbits), &o.pq_nbits);
   set(absl::GetFlag(FLAGS_nprobe), &o.nprobe);
+  set(absl::GetFlag(FLAGS_refine), &o.refine);
   return o;
 }
 

@@ -20,6 +20,7 @@ ABSL_DECLARE_FLAG(int, nlist);
 ABSL_DECLARE_FLAG(int, pq_m);
 ABSL_DECLARE_FLAG(int, pq_nbits);
 ABSL_DECLARE_FLAG(int, nprobe);
+ABSL_DECLARE_FLAG(int, refine);
 
 namespace siamese {
 

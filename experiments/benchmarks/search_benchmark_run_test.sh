@@ -4,7 +4,7 @@
 set -eu
 out="$("$1" --sizes=3000 2>&1)" || { echo "$out" | tail -20; exit 1; }
 echo "$out" | grep '^BM_'
-for b in BM_Hnsw/3000 BM_IvfPq/3000; do
+for b in BM_Hnsw/3000 BM_IvfPq/3000 BM_IvfPqRefine/3000; do
   line="$(echo "$out" | grep "^$b/")" || { echo "FAIL: $b did not run"; exit 1; }
   for c in build_s= qps= recall_at_10=; do
     echo "$line" | grep -q "$c" || { echo "FAIL: $b has no $c counter"; exit 1; }

@@ -5,6 +5,7 @@
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexRefine.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
@@ -114,6 +115,10 @@ absl::StatusOr<std::unique_ptr<faiss::Index>> NewIndex(int64_t count, int64_t di
                                                        IndexOptions* options) {
   const int d = static_cast<int>(dim);
   const std::string& kind = options->kind;
+  if (options->refine < 0 || (options->refine > 0 && kind != "ivfpq")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refine applies to ivfpq only and must be >= 0, got ", options->refine, " for ", kind));
+  }
   if (kind == "flat") return std::unique_ptr<faiss::Index>(new faiss::IndexFlat(d, metric));
   if (kind == "hnsw") {
     for (auto [name, v] : {std::pair<const char*, int>{"hnsw_m", options->hnsw_m},
@@ -163,7 +168,12 @@ absl::StatusOr<std::unique_ptr<faiss::Index>> NewIndex(int64_t count, int64_t di
     // prints a warning each time; the sample is what we want.
     index->cp.max_points_per_centroid = 256;
     index->cp.verbose = false;
-    return std::unique_ptr<faiss::Index>(std::move(index));
+    if (options->refine == 0) return std::unique_ptr<faiss::Index>(std::move(index));
+    // Re-ranks with a flat copy of the vectors; owns the IVF-PQ index.
+    auto refined = std::make_unique<faiss::IndexRefineFlat>(index.release());
+    refined->own_fields = true;
+    refined->k_factor = options->refine;
+    return std::unique_ptr<faiss::Index>(std::move(refined));
   }
   if (kind == "factory") {
     if (options->factory.empty()) {
@@ -293,15 +303,18 @@ absl::StatusOr<std::vector<std::vector<Neighbour>>> VectorIndex::Search(const fl
   return out;
 }
 
-absl::Status VectorIndex::SetSearchParameters(int ef_search, int nprobe) {
+absl::Status VectorIndex::SetSearchParameters(int ef_search, int nprobe, int refine) {
   const std::string& kind = options_.kind;
+  auto* refined = dynamic_cast<faiss::IndexRefine*>(index_.get());
+  // The index the parameters below apply to: under the re-ranking.
+  faiss::Index* base = refined != nullptr ? refined->base_index : index_.get();
   auto refuse = [&](const char* param) {
     return absl::InvalidArgumentError(
-        absl::StrCat("a ", kind == "factory" ? options_.factory : kind, " index has no ", param,
-                     " parameter"));
+        absl::StrCat("the ", kind == "factory" ? options_.factory : kind, " index has no ",
+                     param, " parameter"));
   };
   if (ef_search >= 1) {
-    if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
+    if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(base)) {
       hnsw->hnsw.efSearch = ef_search;
     } else if (kind == "factory") {
       faiss::ParameterSpace space;
@@ -315,7 +328,7 @@ absl::Status VectorIndex::SetSearchParameters(int ef_search, int nprobe) {
     options_.ef_search = ef_search;
   }
   if (nprobe >= 1) {
-    if (auto* ivf = dynamic_cast<faiss::IndexIVF*>(index_.get())) {
+    if (auto* ivf = dynamic_cast<faiss::IndexIVF*>(base)) {
       ivf->nprobe = nprobe;
     } else if (kind == "factory") {
       faiss::ParameterSpace space;
@@ -328,6 +341,11 @@ absl::Status VectorIndex::SetSearchParameters(int ef_search, int nprobe) {
     }
     options_.nprobe = nprobe;
   }
+  if (refine >= 1) {
+    if (refined == nullptr) return refuse("refine");
+    refined->k_factor = refine;
+    options_.refine = refine;
+  }
   return absl::OkStatus();
 }
 
@@ -339,7 +357,8 @@ std::string VectorIndex::Describe() const {
                           " efSearch=", o.ef_search, ")");
   } else if (o.kind == "ivfpq") {
     params = absl::StrCat(" (nlist=", o.nlist, " m=", o.pq_m, " nbits=", o.pq_nbits,
-                          " nprobe=", o.nprobe, ")");
+                          " nprobe=", o.nprobe,
+                          o.refine > 0 ? absl::StrCat(" refine=", o.refine) : "", ")");
   } else if (o.kind == "factory") {
     params = absl::StrCat(" \"", o.factory, "\"");
   }
@@ -363,7 +382,7 @@ absl::Status VectorIndex::Save(const std::string& path) const {
   absl::StrAppend(&meta, "distance: ", distance_.name(), "\n", "kind: ", o.kind, "\n",
                   "hnsw_m: ", o.hnsw_m, "\n", "ef_construction: ", o.ef_construction, "\n",
                   "ef_search: ", o.ef_search, "\n", "nlist: ", o.nlist, "\n", "pq_m: ", o.pq_m,
-                  "\n", "pq_nbits: ", o.pq_nbits, "\n", "nprobe: ", o.nprobe, "\n");
+                  "\n", "pq_nbits: ", o.pq_nbits, "\n", "nprobe: ", o.nprobe, "\n", "refine: ", o.refine, "\n");
   absl::StrAppend(&meta, "factory: ", o.factory, "\n", "dim: ", dim_, "\n", "count: ", size(),
                   "\n", "embeddings: ", source_.embeddings, "\n", "checkpoint: ",
                   source_.checkpoint, "\n", "split: ", source_.split, "\n");
@@ -419,11 +438,12 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string
   options.kind = meta["kind"];
   options.factory = meta["factory"];
   int64_t dim = 0, count = 0, bytes = 0, crc = 0;
-  int64_t hnsw_m, ef_c, ef_s, nlist, pq_m, pq_nbits, nprobe;
+  int64_t hnsw_m, ef_c, ef_s, nlist, pq_m, pq_nbits, nprobe, refine;
   for (auto [key, out] : std::initializer_list<std::pair<const char*, int64_t*>>{
            {"dim", &dim}, {"count", &count}, {"index_bytes", &bytes}, {"index_crc32", &crc},
            {"hnsw_m", &hnsw_m}, {"ef_construction", &ef_c}, {"ef_search", &ef_s},
-           {"nlist", &nlist}, {"pq_m", &pq_m}, {"pq_nbits", &pq_nbits}, {"nprobe", &nprobe}}) {
+           {"nlist", &nlist}, {"pq_m", &pq_m}, {"pq_nbits", &pq_nbits}, {"nprobe", &nprobe},
+           {"refine", &refine}}) {
     if (absl::Status s = integer(key, out); !s.ok()) return s;
   }
   options.hnsw_m = hnsw_m;
@@ -433,6 +453,7 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string
   options.pq_m = pq_m;
   options.pq_nbits = pq_nbits;
   options.nprobe = nprobe;
+  options.refine = refine;
   auto distance = Distance::FromName(meta["distance"]);
   if (!distance.ok()) return bad(std::string(distance.status().message()));
   auto mapping = MapDistance(*distance);

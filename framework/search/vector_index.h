@@ -16,7 +16,10 @@
 //   "ivfpq"   an inverted file of nlist k-means cells whose vectors are
 //             product-quantized into pq_m codes of pq_nbits bits
 //             (IndexIVFPQ); nprobe cells are scanned per query. Needs
-//             training: at least max(nlist, 2^pq_nbits) vectors.
+//             training: at least max(nlist, 2^pq_nbits) vectors. With
+//             refine = R > 0, the R*k nearest by the codes are re-ranked
+//             by exact distance (IndexRefineFlat): much better recall, at
+//             the memory of keeping the full vectors too.
 //   "factory" any FAISS index_factory string in IndexOptions::factory, e.g.
 //             "IVF256,Flat" or "OPQ16,IVF1024,PQ16"; search parameters are
 //             set through faiss::ParameterSpace ("efSearch", "nprobe") when
@@ -83,6 +86,8 @@ struct IndexOptions {
   int pq_m = 0;
   int pq_nbits = 8;
   int nprobe = 16;
+  // ivfpq: re-rank refine * k candidates exactly (0: off).
+  int refine = 0;
   // factory: the index_factory string.
   std::string factory;
 };
@@ -146,10 +151,11 @@ class VectorIndex {
                                                              int64_t dim, int k) const;
 
   // Overrides the query-time parameters of an index built or loaded
-  // (ef_search for hnsw, nprobe for ivfpq; factory indexes take those that
-  // apply). Values < 1 leave the parameter as it is. InvalidArgument when
-  // the index has no such parameter.
-  absl::Status SetSearchParameters(int ef_search, int nprobe);
+  // (ef_search for hnsw, nprobe and refine for ivfpq; factory indexes take
+  // ef_search and nprobe where they apply). Values < 1 leave the parameter
+  // as it is (refine cannot be added to an index built without it).
+  // InvalidArgument when the index has no such parameter.
+  absl::Status SetSearchParameters(int ef_search, int nprobe, int refine = 0);
 
   int64_t size() const;
   int64_t dim() const { return dim_; }
