@@ -43,6 +43,22 @@ grep -q "120 queries, k=3" "$T/err" || fail "summary: $(cat "$T/err")"
 grep $'^test:0\t1\t' "$T/tsv2" | cut -f4 | grep -qx 0 || fail "test:0 nearest: $(cat "$T/tsv2")"
 grep $'^test:5\t1\t' "$T/tsv2" | cut -f4 | grep -qx 1 || fail "test:5 nearest: $(cat "$T/tsv2")"
 
+# An image file as input: an 8x8 PGM with the bright bar of class 2 (rows 4
+# and 5), as the tiny data set draws them.
+{
+  printf 'P5\n8 8\n255\n'
+  for y in 0 1 2 3 4 5 6 7; do
+    for x in 0 1 2 3 4 5 6 7; do
+      if [ $y -eq 4 ] || [ $y -eq 5 ]; then printf '\xc8'; else printf '\x28'; fi
+    done
+  done
+} >"$T/bar2.pgm"
+"$search" --index="$T/idx/train.index" --inputs="$T/bar2.pgm" --k=3 >"$T/tsv4" 2>"$T/err" \
+  || fail "search --inputs=<pgm>: $(cat "$T/err")"
+[ "$(grep -c "^$T/bar2.pgm"$'\t' "$T/tsv4")" -eq 3 ] || fail "pgm rows: $(cat "$T/tsv4")"
+awk -F'\t' 'NR > 1 && $4 != 2 { bad++ } END { exit bad > 0 }' "$T/tsv4" \
+  || fail "the bar-2 image's neighbours are not all class 2: $(cat "$T/tsv4")"
+
 # 4. The README's one command: index in memory (hnsw) and search.
 "$search" --embeddings="$T/emb" --distance=euclidean --queries="$T/emb/embeddings.npy" \
   --kind=hnsw --k=1 --save_index="$T/mem.index" >"$T/tsv3" 2>"$T/err" \
