@@ -57,6 +57,7 @@ PACKAGES=(
   fonts-sora             # Sora
   fonts-mononoki         # mononoki
   fonts-play             # Play
+  libjpeg62-turbo-dev    # libjpeg-turbo: JPEG photos of the image_folder dataset (framework/io:image)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
