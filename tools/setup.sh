@@ -57,6 +57,7 @@ PACKAGES=(
   fonts-sora             # Sora
   fonts-mononoki         # mononoki
   fonts-play             # Play
+  nlohmann-json3-dev     # nlohmann/json (header-only): safetensors headers (framework/io/safetensors)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
