@@ -58,6 +58,7 @@ PACKAGES=(
   fonts-mononoki         # mononoki
   fonts-play             # Play
   libjpeg62-turbo-dev    # libjpeg-turbo: JPEG photos of the image_folder dataset (framework/io:image)
+  nlohmann-json3-dev     # nlohmann/json (header-only): safetensors headers (framework/io/safetensors)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
