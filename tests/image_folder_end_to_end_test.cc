@@ -16,8 +16,11 @@
 #include "framework/proto/records.pb.h"
 #include "framework/records/records.h"
 #include "framework/tensor/rng.h"
+#include "framework/io/npy.h"
+#include "framework/train/embed_export.h"
 #include "framework/train/trained_model.h"
 #include "framework/train/trainer.h"
+#include "framework/train/verify_pair.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -90,6 +93,24 @@ TEST(ImageFolderEndToEndTest, TrainsOnAFolderOfJpegs) {
   EXPECT_EQ(model->get()->normalization().channel_mean.size(), 3u);
   EXPECT_EQ(model->get()->normalization().channel_std.size(), 3u);
   EXPECT_EQ(model->get()->example_shape(), (Shape{3, 16, 16}));
+
+  // New photos are fitted as the dataset fits its own: the folder of the
+  // first test class (class_4, test examples 0..5 in file order), embedded
+  // as new inputs, gives the test split's embeddings of those photos.
+  auto fresh = ExportNewInputs(model->get(), {root + "/class_4"}, TmpDir() + "/new");
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  auto split = ExportEmbeddings(model->get(), "test", TmpDir() + "/test_embeddings");
+  ASSERT_TRUE(split.ok()) << split.status();
+  auto mine = ReadNpy(TmpDir() + "/new/embeddings.npy");
+  auto theirs = ReadNpy(TmpDir() + "/test_embeddings/embeddings.npy");
+  ASSERT_TRUE(mine.ok() && theirs.ok());
+  ASSERT_EQ(mine->shape[0], 6);
+  for (size_t k = 0; k < mine->data.size(); ++k) {
+    EXPECT_NEAR(mine->data[k], theirs->data[k], 1e-5) << k;
+  }
+  auto pair = VerifyPair(model->get(), root + "/class_4/1.jpg", "test:1");
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  EXPECT_NEAR(pair->distance, 0.0f, 1e-5);
 }
 
 }  // namespace
