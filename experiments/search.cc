@@ -9,9 +9,11 @@
 // (one command line each).
 //
 // Queries are a float32 .npy file [Nq, D] (--queries; e.g. `embed`'s
-// embeddings.npy) or --inputs, each an image file (PNG, PGM) or
-// <split>:<index> as `verify` takes them, embedded by --checkpoint (default:
-// the checkpoint recorded with the index). Without --index, --embeddings
+// embeddings.npy) or --inputs, a comma-separated list of inputs as `verify`
+// takes them (<split>:<index>, a file of one input such as an image, or a
+// sentence for a text model; a series of comma-separated values must come
+// in a file), embedded by --checkpoint (default: the checkpoint recorded
+// with the index). Without --index, --embeddings
 // (and the index flags of `index`: --kind, --hnsw_m, ...) builds the index
 // in memory; --save_index keeps it.
 //
@@ -50,7 +52,8 @@ ABSL_FLAG(std::string, distance, "",
 ABSL_FLAG(std::string, save_index, "", "with --embeddings: also save the index built here");
 ABSL_FLAG(std::string, queries, "", "a float32 .npy file [Nq, D] of query vectors");
 ABSL_FLAG(std::string, inputs, "",
-          "comma-separated inputs to embed: image files (PNG, PGM) or <split>:<index>");
+          "comma-separated inputs to embed, as verify takes them: <split>:<index>, a file of "
+          "one input (e.g. an image), or a sentence");
 ABSL_FLAG(std::string, checkpoint, "",
           "the model that embeds --inputs (default: the index's checkpoint)");
 ABSL_FLAG(int, k, 10, "neighbours per query");

@@ -31,6 +31,7 @@
 #include "framework/core/dataset.h"
 #include "framework/core/distance_function.h"
 #include "framework/core/encoder.h"
+#include "framework/core/input_reader.h"
 #include "framework/core/experiment_file.h"
 #include "framework/core/loss.h"
 #include "framework/core/miner.h"
@@ -64,6 +65,7 @@ int Main(int argc, char** argv, Communicator& world) {
   const std::vector<std::string> overrides = ParseFlagsAndOverrides(argc, argv);
   if (absl::GetFlag(FLAGS_list_plugins)) {
     List<Dataset>();
+    List<InputReader>();
     List<Sampler>();
     List<Encoder>();
     List<DistanceFunction>();

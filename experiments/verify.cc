@@ -4,10 +4,12 @@
 //       --checkpoint=runs/fashion_mnist_closed_set/checkpoint.ckpt
 // (one command line).
 //
-// An input is a PNG or binary PGM image of the model's example size (28x28
-// for Fashion-MNIST; never resized) or <split>:<index>, example <index> of
-// the experiment's train, validation or test split (the row of `embed`'s
-// output). Prints the distance (the experiment's kind), the threshold
+// An input is <split>:<index>, example <index> of the experiment's train,
+// validation or test split (the row of `embed`'s output); or a file of one
+// input, read as the model's dataset reads its examples (a PNG or binary
+// PGM image of the model's size for Fashion-MNIST, never resized; a
+// one-line text file; a one-line UCR file); or, for text and series
+// models, the input itself: a sentence, or comma-separated values. Prints the distance (the experiment's kind), the threshold
 // calibrated on the validation split and "same" (distance <= threshold) or
 // "different" (framework/train/verify_pair.h). Paths are resolved against
 // the folder `bazel run` was called from.
@@ -23,8 +25,10 @@
 #include "framework/train/verify_pair.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "a run's checkpoint, e.g. runs/<name>/checkpoint.ckpt");
-ABSL_FLAG(std::string, a, "", "first input: an image file (PNG, PGM) or <split>:<index>");
-ABSL_FLAG(std::string, b, "", "second input: an image file (PNG, PGM) or <split>:<index>");
+ABSL_FLAG(std::string, a, "",
+          "first input: <split>:<index>, a file (image; one-line text or UCR file), or a "
+          "sentence / comma-separated series for text and series models");
+ABSL_FLAG(std::string, b, "", "second input, as --a");
 
 namespace siamese {
 namespace {
@@ -42,7 +46,7 @@ int Main(int argc, char** argv) {
       absl::GetFlag(FLAGS_b).empty()) {
     std::fprintf(stderr,
                  "verify: --checkpoint=runs/<name>/checkpoint.ckpt --a=<input> --b=<input> are "
-                 "required; an input is an image file (PNG, PGM) or <split>:<index>\n");
+                 "required; an input is <split>:<index>, a file, or a sentence or series\n");
     return 2;
   }
   auto checkpoint = ResolveUserPath(absl::GetFlag(FLAGS_checkpoint));

@@ -201,7 +201,7 @@ INSTANTIATE_TEST_SUITE_P(AllPlugins, PluginParamsTest, ::testing::ValuesIn(AllPl
 // True for the string fields the suite points at a missing file.
 bool IsPathField(const FieldDescriptor* f) {
   if (f->is_repeated() || f->cpp_type() != FieldDescriptor::CPPTYPE_STRING) return false;
-  for (const char* word : {"images", "labels", "path", "file", "dir"}) {
+  for (const char* word : {"images", "labels", "path", "file", "dir", "root"}) {
     if (absl::StrContains(f->name(), word)) return true;
   }
   return false;
@@ -231,7 +231,7 @@ TEST_P(DatasetFilesTest, MissingFileIsAnErrorNamingThePath) {
       auto dataset = Registry<Dataset>::Create(config, context);
       ASSERT_TRUE(dataset.ok() && (*dataset)->source_files().empty())
           << "dataset \"" << info.name << "\" has no string parameter whose name contains "
-          << "\"images\", \"labels\", \"path\", \"file\" or \"dir\", but "
+          << "\"images\", \"labels\", \"path\", \"file\", \"dir\" or \"root\", but "
           << (dataset.ok()
                   ? std::string("it reads files")
                   : absl::StrCat("its defaults do not create it: ", dataset.status().message()))

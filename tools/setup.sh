@@ -57,6 +57,8 @@ PACKAGES=(
   fonts-sora             # Sora
   fonts-mononoki         # mononoki
   fonts-play             # Play
+  libjpeg62-turbo-dev    # libjpeg-turbo: JPEG photos of the image_folder dataset (framework/io:image)
+  nlohmann-json3-dev     # nlohmann/json (header-only): safetensors headers (framework/io/safetensors)
   libfaiss-dev           # FAISS 1.7.3 (static; pulls BLAS/LAPACK): nearest-neighbour indexes (framework/search)
 )
 missing=()

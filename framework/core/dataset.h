@@ -41,8 +41,24 @@ class Dataset {
   // REQUIRES: 0 <= i < size(). Called from several threads at once (batch
   // assembly copies a batch's examples in parallel): it must only read.
   virtual void CopyExample(int64_t i, float* dst) const = 0;
+  // Writes example i as training sees it in epoch `epoch` (0-based). A
+  // dataset that augments its training examples (random crops, flips)
+  // draws that randomness from (its seed, epoch, i) only, never from a
+  // stream that advances, so that a resumed run sees the same bytes and a
+  // batch's order or threads change nothing. The framework calls it for the
+  // training step's batches only; validation, test, embedding and the
+  // normalization statistics use CopyExample. Default: CopyExample (no
+  // augmentation). REQUIRES and threads as CopyExample.
+  virtual void CopyTrainingExample(int64_t i, int64_t epoch, float* dst) const {
+    (void)epoch;
+    CopyExample(i, dst);
+  }
   // The files read, for the run manifest's checksums.
   virtual std::vector<std::string> source_files() const = 0;
+  // Input files the dataset left out because it could not read them (only
+  // when its parameters allow skipping), each "<path>: <reason>"; the run's
+  // manifest records their count and the list. Default: none.
+  virtual std::vector<std::string> skipped_files() const { return {}; }
   // What the dataset derived from its data and must not derive differently
   // later (e.g. a vocabulary built from the training texts), serialized;
   // "" when it derives nothing. The framework takes it from the "train"

@@ -22,7 +22,6 @@ namespace siamese {
 namespace {
 
 constexpr int64_t kMaxElements = int64_t{1} << 40;
-constexpr uint8_t kUnsignedByte = 0x08;
 
 std::string HexBytes(const uint8_t* bytes, size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -232,17 +231,19 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   const bool zero_prefix = (*n < 1 || magic[0] == 0) && (*n < 2 || magic[1] == 0);
   if (!zero_prefix) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": not an IDX file: bad magic number at ",
-                                                   in.At(0), ": expected 00 00 08 <rank>, found ",
+                                                   in.At(0),
+                                                   ": expected 00 00 08 <rank> or 00 00 0c <rank>, "
+                                                   "found ",
                                                    HexBytes(magic, *n)));
   }
   if (*n < 4) {
     return truncated("IDX magic number (00 00 08 <rank>)", 0, 4, *n,
                      *n == 0 ? " (the file is empty)" : "");
   }
-  if (magic[2] != kUnsignedByte) {
+  if (magic[2] != kIdxUnsignedByte && magic[2] != kIdxInt32) {
     return absl::InvalidArgumentError(
         absl::StrFormat("%s: unsupported IDX element type 0x%02x (%s) at %s: only 0x08 "
-                        "(unsigned byte) is supported",
+                        "(unsigned byte) and 0x0c (int32) are supported",
                         path, static_cast<int>(magic[2]), IdxTypeName(magic[2]), in.At(2)));
   }
   const int rank = magic[3];
@@ -259,6 +260,8 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
     return truncated(absl::StrCat("dimension sizes (rank ", rank, ")"), 4, header.size(), *n, "");
   }
   IdxArray array;
+  array.type = magic[2];
+  const int64_t element_bytes = array.type == kIdxInt32 ? 4 : 1;
   int64_t total = 1;
   for (int i = 0; i < rank; ++i) {
     const uint8_t* b = &header[4 * i];
@@ -276,11 +279,12 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   // Data, read in chunks so a corrupt header cannot force a huge allocation
   // before the data is there.
   const int64_t data_start = in.offset();
-  array.data.reserve(static_cast<size_t>(std::min<int64_t>(total, 1 << 28)));
-  while (static_cast<int64_t>(array.data.size()) < total) {
+  const int64_t total_bytes = total * element_bytes;
+  array.data.reserve(static_cast<size_t>(std::min<int64_t>(total_bytes, 1 << 28)));
+  while (static_cast<int64_t>(array.data.size()) < total_bytes) {
     const size_t have = array.data.size();
     const size_t chunk =
-        static_cast<size_t>(std::min<int64_t>(total - static_cast<int64_t>(have), 1 << 20));
+        static_cast<size_t>(std::min<int64_t>(total_bytes - static_cast<int64_t>(have), 1 << 20));
     array.data.resize(have + chunk);
     n = in.Read(array.data.data() + have, chunk);
     if (!n.ok()) return n.status();
@@ -288,19 +292,20 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
     if (*n < chunk) break;
   }
   const int64_t got = static_cast<int64_t>(array.data.size());
-  if (got < total) {
+  if (got < total_bytes) {
     const char* kind = rank == 1 ? "label" : rank == 3 ? "image" : "item";
     std::string detail;
     if (rank > 1) {
-      const int64_t item = total / array.dims[0];
+      const int64_t item = total_bytes / array.dims[0];
       detail = got % item != 0
                    ? absl::StrCat("; ", kind, " ", got / item, " (0-based) of ", array.dims[0],
                                   " is cut after ", got % item, " of its ", item, " bytes")
                    : absl::StrCat("; only ", got / item, " of ", array.dims[0], " ", kind,
                                   "s are complete");
     }
-    return truncated(absl::StrCat(kind, " data (dims ", DimsString(array.dims), ")"), data_start,
-                     total, got, detail);
+    return truncated(absl::StrCat(kind, " data (dims ", DimsString(array.dims),
+                                  element_bytes > 1 ? ", int32" : "", ")"),
+                     data_start, total_bytes, got, detail);
   }
 
   // Nothing may follow the data. Reading on also verifies the gzip trailer.
@@ -310,12 +315,23 @@ absl::StatusOr<IdxArray> ReadIdx(const std::string& path) {
   if (*n > 0) {
     return absl::DataLossError(
         absl::StrCat(path, ": unexpected trailing data at ", in.At(in.offset() - 1), ": dims ",
-                     DimsString(array.dims), " declare ", total, " data bytes, which end there"));
+                     DimsString(array.dims), " declare ", total_bytes,
+                     " data bytes, which end there"));
   }
   if (in.ended_early()) {
     return absl::DataLossError(absl::StrCat(path, ": ", in.EndReason(),
                                             ", before the gzip end-of-stream marker and CRC (all ",
-                                            total, " data bytes were read)"));
+                                            total_bytes, " data bytes were read)"));
+  }
+  if (array.type == kIdxInt32) {
+    array.int32s.resize(static_cast<size_t>(total));
+    for (int64_t i = 0; i < total; ++i) {
+      const uint8_t* b = &array.data[4 * i];
+      array.int32s[i] = static_cast<int32_t>((uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) |
+                                             (uint32_t{b[2]} << 8) | uint32_t{b[3]});
+    }
+    array.data.clear();
+    array.data.shrink_to_fit();
   }
   return array;
 }
@@ -326,7 +342,11 @@ absl::Status WriteIdx(const std::string& path, const IdxArray& array) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": cannot write IDX of rank ", rank, ": expected 1 to 255"));
   }
-  std::string header = {0, 0, static_cast<char>(kUnsignedByte), static_cast<char>(rank)};
+  if (array.type != kIdxUnsignedByte && array.type != kIdxInt32) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: cannot write IDX type 0x%02x: expected 0x08 or 0x0c", path, array.type));
+  }
+  std::string header = {0, 0, static_cast<char>(array.type), static_cast<char>(rank)};
   int64_t total = 1;
   for (int64_t dim : array.dims) {
     if (dim < 0 || dim > 0xFFFFFFFFll) {
@@ -338,14 +358,26 @@ absl::Status WriteIdx(const std::string& path, const IdxArray& array) {
     }
     total = (dim == 0 || total <= kMaxElements / dim) ? total * dim : kMaxElements + 1;
   }
-  if (total != static_cast<int64_t>(array.data.size())) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot write IDX: dims ",
-                                                   DimsString(array.dims), " need ", total,
-                                                   " bytes of data, got ", array.data.size()));
+  const bool int32 = array.type == kIdxInt32;
+  const size_t have = int32 ? array.int32s.size() : array.data.size();
+  if (total != static_cast<int64_t>(have)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": cannot write IDX: dims ", DimsString(array.dims), " need ", total,
+        int32 ? " int32 values" : " bytes", " of data, got ", have));
+  }
+  std::string values;
+  if (int32) {
+    values.reserve(4 * have);
+    for (int32_t v : array.int32s) {
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        values += static_cast<char>((static_cast<uint32_t>(v) >> shift) & 0xFF);
+      }
+    }
   }
   const absl::string_view pieces[] = {
-      header,
-      absl::string_view(reinterpret_cast<const char*>(array.data.data()), array.data.size())};
+      header, int32 ? absl::string_view(values)
+                    : absl::string_view(reinterpret_cast<const char*>(array.data.data()),
+                                        array.data.size())};
   return WriteFileAtomically(path, absl::MakeConstSpan(pieces));
 }
 

@@ -121,7 +121,7 @@ TEST(IdxTest, BadMagicNamesOffsetZeroAndBytesFound) {
   EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(read.status().message(),
               HasSubstr(path + ": not an IDX file: bad magic number at byte "
-                               "offset 0: expected 00 00 08 <rank>, found "
+                               "offset 0: expected 00 00 08 <rank> or 00 00 0c <rank>, found "
                                "50 4b 03 04"));
 }
 
@@ -130,7 +130,7 @@ TEST(IdxTest, BadMagicInsideGzipSaysDecompressed) {
   auto read = ReadIdx(path);
   EXPECT_THAT(read.status().message(),
               HasSubstr("byte offset 0 of the decompressed stream: expected "
-                        "00 00 08 <rank>, found 68 65 6c 6c"));
+                        "00 00 08 <rank> or 00 00 0c <rank>, found 68 65 6c 6c"));
 }
 
 TEST(IdxTest, UnsupportedTypeIsNamed) {
@@ -140,7 +140,42 @@ TEST(IdxTest, UnsupportedTypeIsNamed) {
   EXPECT_THAT(read.status().message(),
               HasSubstr(path + ": unsupported IDX element type 0x0d (float32) "
                                "at byte offset 2: only 0x08 (unsigned byte) "
-                               "is supported"));
+                               "and 0x0c (int32) are supported"));
+}
+
+// Labels of more than 256 classes: int32 (type 0x0C), big-endian.
+TEST(IdxTest, Int32LabelsRoundTripBigEndian) {
+  IdxArray labels{{3}, {}, kIdxInt32, {0, 300, 70000}};
+  const std::string path = NewTestDir() + "/labels32.idx";
+  ASSERT_TRUE(WriteIdx(path, labels).ok());
+  auto bytes = ReadFile(path);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes, std::string("\0\0\x0c\x01\0\0\0\x03"
+                                "\0\0\0\0\0\0\x01\x2c\0\x01\x11\x70",
+                                20));
+  auto read = ReadIdx(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->type, kIdxInt32);
+  EXPECT_THAT(read->int32s, ElementsAre(0, 300, 70000));
+  EXPECT_TRUE(read->data.empty());
+  EXPECT_EQ(read->at(1), 300);
+}
+
+TEST(IdxTest, TruncatedInt32LabelsCountBytes) {
+  // Two int32 labels need 8 data bytes; 5 are there.
+  const std::string path =
+      WriteTemp("cut32", std::string("\0\0\x0c\x01\0\0\0\x02\0\0\x01\x2c\0", 13));
+  auto read = ReadIdx(path);
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(read.status().message(),
+              HasSubstr(path + ": truncated at byte offset 13: expected 8 bytes of label data "
+                               "(dims [2], int32) starting at byte offset 8, got 5"));
+}
+
+TEST(IdxTest, Int32CountMismatchIsNotWritten) {
+  IdxArray labels{{3}, {}, kIdxInt32, {1, 2}};
+  absl::Status s = WriteIdx(NewTestDir() + "/bad32.idx", labels);
+  EXPECT_THAT(s.message(), HasSubstr("need 3 int32 values of data, got 2"));
 }
 
 TEST(IdxTest, RankZeroIsRejected) {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "framework/io/atomic_file.h"
+#include "framework/io/jpeg.h"
 
 namespace siamese {
 namespace {
@@ -86,7 +87,7 @@ bool DecodePngRows(png_structp png, png_infop info, PngState* state) {
   return true;
 }
 
-absl::StatusOr<GrayImage> DecodePng(const std::string& bytes, const std::string& path,
+absl::StatusOr<ColorImage> DecodePng(const std::string& bytes, const std::string& path,
                                     int64_t max_pixels) {
   // The size from the IHDR chunk (it must come first), before libpng reads
   // anything else: a small file can claim a huge image.
@@ -132,22 +133,14 @@ absl::StatusOr<GrayImage> DecodePng(const std::string& bytes, const std::string&
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": PNG with ", state.channels, " channels after conversion"));
   }
-  GrayImage image;
+  ColorImage image;
   image.height = state.height;
   image.width = state.width;
-  image.pixels.resize(static_cast<size_t>(image.height * image.width));
+  image.channels = state.channels;
+  image.pixels.resize(static_cast<size_t>(image.height * image.width * image.channels));
+  const size_t row = static_cast<size_t>(image.width * image.channels);
   for (int64_t y = 0; y < image.height; ++y) {
-    const png_byte* row = state.rows[y];
-    uint8_t* out = &image.pixels[y * image.width];
-    for (int64_t x = 0; x < image.width; ++x) {
-      if (state.channels == 1) {
-        out[x] = row[x];
-      } else {
-        // ITU-R BT.601 luma, rounded to nearest.
-        const png_byte* p = row + 3 * x;
-        out[x] = static_cast<uint8_t>((299 * p[0] + 587 * p[1] + 114 * p[2] + 500) / 1000);
-      }
-    }
+    std::memcpy(&image.pixels[y * row], state.rows[y], row);
   }
   return image;
 }
@@ -203,7 +196,7 @@ class PgmHeader {
   size_t pos_ = 2;  // after "P5"
 };
 
-absl::StatusOr<GrayImage> DecodePgm(const std::string& bytes, const std::string& path,
+absl::StatusOr<ColorImage> DecodePgm(const std::string& bytes, const std::string& path,
                                     int64_t max_pixels) {
   PgmHeader header(bytes, path);
   auto width = header.Number("width");
@@ -233,7 +226,8 @@ absl::StatusOr<GrayImage> DecodePgm(const std::string& bytes, const std::string&
         absl::StrCat(path, ": PGM truncated at byte offset ", bytes.size(), ": ", *width, "x",
                      *height, " pixels need ", size, " bytes from offset ", *start));
   }
-  GrayImage image;
+  ColorImage image;
+  image.channels = 1;
   image.width = *width;
   image.height = *height;
   image.pixels.assign(bytes.begin() + *start, bytes.begin() + *start + size);
@@ -252,11 +246,15 @@ absl::StatusOr<GrayImage> DecodePgm(const std::string& bytes, const std::string&
 
 }  // namespace
 
-absl::StatusOr<GrayImage> DecodeImage(const std::string& bytes, const std::string& path,
-                                      int64_t max_pixels) {
+absl::StatusOr<ColorImage> DecodeColorImage(const std::string& bytes, const std::string& path,
+                                            int64_t max_pixels, int64_t min_side) {
   if (bytes.size() >= 8 &&
       png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) == 0) {
     return DecodePng(bytes, path, max_pixels);
+  }
+  if (bytes.size() >= 3 && static_cast<uint8_t>(bytes[0]) == 0xFF &&
+      static_cast<uint8_t>(bytes[1]) == 0xD8 && static_cast<uint8_t>(bytes[2]) == 0xFF) {
+    return DecodeJpeg(bytes, path, max_pixels, min_side);
   }
   if (bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] == '5') {
     return DecodePgm(bytes, path, max_pixels);
@@ -265,8 +263,38 @@ absl::StatusOr<GrayImage> DecodeImage(const std::string& bytes, const std::strin
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": ASCII PGM (P2) is not supported; convert it to binary PGM (P5) or PNG"));
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat(path, ": not a PNG or binary PGM (P5) image (unrecognized first bytes)"));
+  if (bytes.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": empty file, expected an image"));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": not a PNG, JPEG or binary PGM (P5) image (unrecognized first bytes at offset 0)"));
+}
+
+absl::StatusOr<ColorImage> ReadColorImage(const std::string& path, int64_t max_pixels,
+                                          int64_t min_side) {
+  auto bytes = ReadFile(path);
+  if (!bytes.ok()) return bytes.status();
+  return DecodeColorImage(*bytes, path, max_pixels, min_side);
+}
+
+absl::StatusOr<GrayImage> DecodeImage(const std::string& bytes, const std::string& path,
+                                      int64_t max_pixels) {
+  absl::StatusOr<ColorImage> color = DecodeColorImage(bytes, path, max_pixels);
+  if (!color.ok()) return color.status();
+  GrayImage image;
+  image.height = color->height;
+  image.width = color->width;
+  if (color->channels == 1) {
+    image.pixels = std::move(color->pixels);
+    return image;
+  }
+  image.pixels.resize(static_cast<size_t>(image.height * image.width));
+  for (size_t i = 0; i < image.pixels.size(); ++i) {
+    // ITU-R BT.601 luma, rounded to nearest.
+    const uint8_t* p = &color->pixels[3 * i];
+    image.pixels[i] = static_cast<uint8_t>((299 * p[0] + 587 * p[1] + 114 * p[2] + 500) / 1000);
+  }
+  return image;
 }
 
 absl::StatusOr<GrayImage> ReadImage(const std::string& path, int64_t max_pixels) {

@@ -161,7 +161,8 @@ TEST_F(ImageTest, PgmErrors) {
            {"P5 1 1 255", "expected one whitespace character after maxval"},
            {"P5 2 1 3\n\x01\x09", "pixel 9 exceeds maxval 3 at byte offset 10"},
            {"P2 1 1 255\n0\n", "ASCII PGM (P2) is not supported"},
-           {"\xff\xd8\xff\xe0 JFIF", "not a PNG or binary PGM (P5) image"},
+           {"\xff\xd8\xff\xe0 JFIF", "bad JPEG"},
+           {"GIF89a", "not a PNG, JPEG or binary PGM (P5) image"},
        }) {
     const std::string path = dir_ + "/case.pgm";
     ASSERT_TRUE(WriteFileAtomically(path, c.bytes).ok());

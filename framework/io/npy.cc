@@ -162,11 +162,8 @@ class HeaderParser {
 };
 
 template <typename T>
-absl::StatusOr<NpyArray<T>> ReadArray(const std::string& path, absl::string_view want_descr,
-                                      absl::string_view type_name) {
-  absl::StatusOr<std::string> file = ReadFile(path);
-  if (!file.ok()) return file.status();
-  const std::string& bytes = *file;
+absl::StatusOr<NpyArray<T>> ParseArray(absl::string_view bytes, const std::string& path,
+                                       absl::string_view want_descr, absl::string_view type_name) {
   auto hex = [&](size_t n) {
     std::string out;
     for (size_t i = 0; i < n && i < bytes.size(); ++i) {
@@ -287,12 +284,20 @@ absl::Status WriteNpyInt64(const std::string& path, const int64_t* data,
   return WriteArray(path, "<i8", data, sizeof(int64_t), shape);
 }
 
+absl::StatusOr<NpyArray<float>> ParseNpy(absl::string_view bytes, const std::string& path) {
+  return ParseArray<float>(bytes, path, "<f4", "float32, little-endian");
+}
+
 absl::StatusOr<NpyArray<float>> ReadNpy(const std::string& path) {
-  return ReadArray<float>(path, "<f4", "float32, little-endian");
+  absl::StatusOr<std::string> file = ReadFile(path);
+  if (!file.ok()) return file.status();
+  return ParseNpy(*file, path);
 }
 
 absl::StatusOr<NpyArray<int64_t>> ReadNpyInt64(const std::string& path) {
-  return ReadArray<int64_t>(path, "<i8", "int64, little-endian");
+  absl::StatusOr<std::string> file = ReadFile(path);
+  if (!file.ok()) return file.status();
+  return ParseArray<int64_t>(*file, path, "<i8", "int64, little-endian");
 }
 
 }  // namespace siamese

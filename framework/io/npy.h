@@ -48,6 +48,10 @@ struct NpyArray {
 // Fortran order (InvalidArgument); truncated or trailing data (DataLoss).
 absl::StatusOr<NpyArray<float>> ReadNpy(const std::string& path);
 
+// As ReadNpy, for the contents of a file already in memory (e.g. one entry
+// of an .npz archive); `path` names it in errors (e.g. "x.npz: w.npy").
+absl::StatusOr<NpyArray<float>> ParseNpy(absl::string_view bytes, const std::string& path);
+
 // As ReadNpy, for int64 ('<i8') arrays.
 absl::StatusOr<NpyArray<int64_t>> ReadNpyInt64(const std::string& path);
 

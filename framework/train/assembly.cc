@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -10,29 +11,55 @@
 #include "framework/core/registry.h"
 #include "framework/io/run_dir.h"
 #include "framework/train/checkpoint.h"
+#include "framework/train/weights.h"
+#include "framework/train/weights_import.h"
 
 namespace siamese {
 
 MatrixPrecision ConfiguredMatrixPrecision(const Experiment& cfg, std::string* why) {
-  return ResolveMatrixPrecision(cfg.precision() == Experiment::BF16 ? MatrixPrecision::kBfloat16
-                                                                    : MatrixPrecision::kFloat32,
-                                why);
+  return ResolveMatrixPrecision(
+      cfg.precision() == Experiment::BF16 ? MatrixPrecision::kBfloat16 : MatrixPrecision::kFloat32,
+      why);
 }
 namespace {
 
 // The loss's parameters as the optimizer and checkpoints name them.
 constexpr char kLossPrefix[] = "loss.";
 
-// Transfer learning: weights from another run's checkpoint, then frozen
-// prefixes (which may name encoder or "loss." parameters).
-absl::Status ApplyInit(const ExperimentFile& file, Model* model) {
+// Transfer learning: weights from another run's checkpoint or from a weight
+// file (renamed and selected as init says; weights_import.h), then frozen
+// prefixes (which may name encoder or "loss." parameters). What was loaded
+// goes to stderr, and to the run's warnings when tensors were left out.
+absl::Status ApplyInit(const ExperimentFile& file, Model* model,
+                       std::vector<std::string>* warnings) {
   const InitConfig& init = file.config().init();
-  if (!init.from_checkpoint().empty()) {
-    auto path = ResolveUserPath(init.from_checkpoint());
+  if (!init.from_checkpoint().empty() && !init.from_weights().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.Where({"init", "from_weights"}),
+                     "init: set from_checkpoint or from_weights, not both"));
+  }
+  const bool from_checkpoint = !init.from_checkpoint().empty();
+  if (from_checkpoint || !init.from_weights().empty()) {
+    const char* field = from_checkpoint ? "from_checkpoint" : "from_weights";
+    auto path = ResolveUserPath(from_checkpoint ? init.from_checkpoint() : init.from_weights());
     if (!path.ok()) return file.Locate("init", path.status());
-    auto checkpoint = ReadCheckpoint(*path);
-    if (!checkpoint.ok()) return checkpoint.status();
-    if (absl::Status s = LoadModule(*checkpoint, *path, model->encoder.get()); !s.ok()) return s;
+    absl::StatusOr<TensorArchive> weights;
+    if (from_checkpoint) {
+      auto checkpoint = ReadCheckpoint(*path);
+      if (!checkpoint.ok()) return checkpoint.status();
+      weights = CheckpointWeights(*checkpoint);
+    } else {
+      weights = ReadWeights(*path);
+    }
+    if (!weights.ok()) return weights.status();
+    auto report = ImportWeights(*weights, *path, init, model->encoder.get());
+    if (!report.ok()) {
+      return absl::Status(report.status().code(),
+                          absl::StrCat(file.Where({"init", field}), report.status().message()));
+    }
+    const std::string summary = report->Summary();
+    std::fprintf(stderr, "%s\n", summary.c_str());
+    if (!report->missing.empty() || !report->unused.empty()) warnings->push_back(summary);
   }
   for (const std::string& prefix : init.frozen_prefixes()) {
     int matched = 0;
@@ -110,23 +137,21 @@ absl::Status AssembleMemory(const ExperimentFile& file, Components* c) {
   const CrossBatchMemoryConfig& m = file.config().loss().cross_batch_memory();
   c->memory_config = m;
   if (m.size() == 0) return absl::OkStatus();
-  auto where = [&](const char* field) {
-    return file.Where({"loss", "cross_batch_memory", field});
-  };
+  auto where = [&](const char* field) { return file.Where({"loss", "cross_batch_memory", field}); };
   const Experiment& cfg = file.config();
   if (m.size() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where("size"), "loss.cross_batch_memory.size: must be >= 0, got ", m.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where("size"), "loss.cross_batch_memory.size: must be >= 0, got ", m.size()));
   }
   if (m.start_step() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where("start_step"), "loss.cross_batch_memory.start_step: must be >= 0, got ",
-        m.start_step()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where("start_step"), "loss.cross_batch_memory.start_step: must be >= 0, got ",
+                     m.start_step()));
   }
   if (!(m.weight() >= 0) || !std::isfinite(m.weight())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where("weight"), "loss.cross_batch_memory.weight: must be finite and >= 0, got ",
-        m.weight()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where("weight"),
+                     "loss.cross_batch_memory.weight: must be finite and >= 0, got ", m.weight()));
   }
   if (!c->model.loss->uses_tuples() || !c->model.loss->accepts_references()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -146,8 +171,8 @@ absl::Status AssembleMemory(const ExperimentFile& file, Components* c) {
   for (const Batch& b : c->first_epoch_batches) largest = std::max(largest, b.indices.size());
   if (static_cast<size_t>(m.size()) < largest) {
     return absl::InvalidArgumentError(absl::StrCat(
-        where("size"), "loss.cross_batch_memory.size: ", m.size(),
-        " is smaller than a batch (", largest, " examples); the memory holds whole batches"));
+        where("size"), "loss.cross_batch_memory.size: ", m.size(), " is smaller than a batch (",
+        largest, " examples); the memory holds whole batches"));
   }
   c->memory = std::make_unique<CrossBatchMemory>(m.size(), c->model.encoder->embedding_dim());
   return absl::OkStatus();
@@ -250,7 +275,7 @@ absl::StatusOr<std::unique_ptr<Components>> AssembleTraining(const ExperimentFil
         " neighbours need a split of more examples; the smallest evaluated split has ", smallest));
   }
 
-  if (absl::Status s = ApplyInit(file, &c->model); !s.ok()) return s;
+  if (absl::Status s = ApplyInit(file, &c->model, &c->warnings); !s.ok()) return s;
   context.parameters = c->model.Parameters();
   context.learning_rate = cfg.optimizer().learning_rate();
   context.total_steps = c->total_steps;

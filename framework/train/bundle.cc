@@ -53,6 +53,8 @@ absl::Status SaveBundle(const std::string& path, const Components& c,
   }
   k.set_input_mean(c.data.normalization.mean);
   k.set_input_std(c.data.normalization.std);
+  for (float m : c.data.normalization.channel_mean) k.add_input_channel_mean(m);
+  for (float s : c.data.normalization.channel_std) k.add_input_channel_std(s);
   for (int64_t d : c.data.example_shape) k.add_example_shape(d);
   for (const std::string& n : c.data.class_names) k.add_class_names(n);
   for (int64_t id : ShapeOf(c.data).training_classes) k.add_training_classes(id);

@@ -234,46 +234,86 @@ absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
                                                    " examples"));
   }
   if (file.config().preprocessing().normalize()) {
-    data.normalization = ComputeNormalization(data.train);
+    data.normalization =
+        ComputeNormalization(data.train, file.config().preprocessing().per_channel());
+  }
+  for (const std::shared_ptr<const Dataset>& d : {*train_set, *test_set}) {
+    for (const std::string& f : d->skipped_files()) {
+      if (std::find(data.skipped_files.begin(), data.skipped_files.end(), f) ==
+          data.skipped_files.end()) {
+        data.skipped_files.push_back(f);
+      }
+    }
   }
   return data;
 }
 
-Normalization ComputeNormalization(const Split& split) {
-  const int64_t n = NumElements(split.dataset->example_shape());
+void Normalization::Apply(float* x, int64_t n) const {
+  if (channel_mean.empty()) {
+    const float scale = 1.0f / std;
+    for (int64_t k = 0; k < n; ++k) x[k] = (x[k] - mean) * scale;
+    return;
+  }
+  const int64_t channels = static_cast<int64_t>(channel_mean.size());
+  const int64_t per = n / channels;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float m = channel_mean[c], scale = 1.0f / channel_std[c];
+    float* p = x + c * per;
+    for (int64_t k = 0; k < per; ++k) p[k] = (p[k] - m) * scale;
+  }
+}
+
+Normalization ComputeNormalization(const Split& split, bool per_channel) {
+  const Shape shape = split.dataset->example_shape();
+  const int64_t n = NumElements(shape);
+  const int64_t channels = per_channel && !shape.empty() ? shape[0] : 1;
+  const int64_t per = n / channels;
   std::vector<float> x(n);
-  double sum = 0, sum2 = 0;
+  std::vector<double> sum(channels, 0.0), sum2(channels, 0.0);
   for (int64_t i : split.indices) {
     split.dataset->CopyExample(i, x.data());
-    for (float v : x) {
-      sum += v;
-      sum2 += static_cast<double>(v) * v;
+    for (int64_t c = 0; c < channels; ++c) {
+      for (int64_t k = c * per; k < (c + 1) * per; ++k) {
+        sum[c] += x[k];
+        sum2[c] += static_cast<double>(x[k]) * x[k];
+      }
     }
   }
-  const double count = static_cast<double>(n) * split.size();
-  const double mean = sum / count;
-  const double var = std::max(sum2 / count - mean * mean, 0.0);
+  const double count = static_cast<double>(per) * split.size();
   Normalization out;
-  out.mean = static_cast<float>(mean);
-  out.std = static_cast<float>(std::max(std::sqrt(var), 1e-6));
+  for (int64_t c = 0; c < channels; ++c) {
+    const double mean = sum[c] / count;
+    const double var = std::max(sum2[c] / count - mean * mean, 0.0);
+    const float std = static_cast<float>(std::max(std::sqrt(var), 1e-6));
+    if (!per_channel) {
+      out.mean = static_cast<float>(mean);
+      out.std = std;
+    } else {
+      out.channel_mean.push_back(static_cast<float>(mean));
+      out.channel_std.push_back(std);
+    }
+  }
   return out;
 }
 
 Tensor MakeBatch(const Split& split, const std::vector<int64_t>& positions,
-                 const Normalization& normalization) {
+                 const Normalization& normalization, int64_t training_epoch) {
   Shape shape = split.dataset->example_shape();
   const int64_t n = NumElements(shape);
   shape.insert(shape.begin(), static_cast<int64_t>(positions.size()));
   Tensor batch = Tensor::Empty(shape);
-  const float scale = 1.0f / normalization.std;
-  const float mean = normalization.mean;
   float* data = batch.data();
   // Examples on the framework's threads: each writes its own rows.
   ParallelRows(static_cast<int64_t>(positions.size()), n, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b) {
       float* dst = data + b * n;
-      split.dataset->CopyExample(split.indices[positions[b]], dst);
-      for (int64_t k = 0; k < n; ++k) dst[k] = (dst[k] - mean) * scale;
+      const int64_t i = split.indices[positions[b]];
+      if (training_epoch >= 0) {
+        split.dataset->CopyTrainingExample(i, training_epoch, dst);
+      } else {
+        split.dataset->CopyExample(i, dst);
+      }
+      normalization.Apply(dst, n);
     }
   });
   return batch;

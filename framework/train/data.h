@@ -11,7 +11,11 @@
 //   test        the dataset's "test" split, classes data.test_classes
 //               (open set: disjoint from the training classes)
 // Normalization: one mean and standard deviation over every value of the
-// training examples; applied to every split (and stored in checkpoints).
+// training examples, or one per channel (preprocessing.per_channel);
+// applied to every split (and stored in checkpoints).
+// Augmentation: the training step's batches come from
+// Dataset::CopyTrainingExample (seeded by epoch and example); every other
+// batch from CopyExample.
 // Class names: the "train" split's, followed by the "test" split's names past
 // that count (open-set datasets whose test split has classes that training
 // never saw give them the ids after the training ones).
@@ -49,6 +53,15 @@ struct Split {
 struct Normalization {
   float mean = 0.0f;
   float std = 1.0f;
+  // Per channel (preprocessing.per_channel): channel c's mean and std, used
+  // instead of mean and std when non-empty; channels are the first
+  // dimension of the example shape. Both empty or both of one size.
+  std::vector<float> channel_mean, channel_std;
+
+  // Normalizes one example of `n` values in place: x' = (x - mean) / std,
+  // channel c being the c-th of channel_mean.size() equal contiguous blocks.
+  // REQUIRES: n divisible by the number of channels.
+  void Apply(float* x, int64_t n) const;
 };
 
 struct ExperimentData {
@@ -61,6 +74,8 @@ struct ExperimentData {
   std::vector<int64_t> super_classes;
   std::vector<std::string> super_class_names;
   std::vector<std::string> source_files;
+  // Both splits' Dataset::skipped_files(), for the manifest.
+  std::vector<std::string> skipped_files;
   // The "train" split's Dataset::State(), or the state given to
   // LoadExperimentData; "" if the dataset derives none.
   std::string dataset_state;
@@ -76,14 +91,19 @@ struct ExperimentData {
 absl::StatusOr<ExperimentData> LoadExperimentData(const ExperimentFile& file,
                                                   const std::string& dataset_state = "");
 
-// Normalization over the given split (mean and population std of all values).
-Normalization ComputeNormalization(const Split& split);
+// Normalization over the given split (mean and population std of all
+// values, or of each channel's when per_channel), from CopyExample (never
+// augmented).
+Normalization ComputeNormalization(const Split& split, bool per_channel = false);
 
 // Examples split.indices[positions[i]] for each i, normalized, as
 // [positions.size(), example shape...]. Examples are copied on the
 // framework's threads (framework/tensor/parallel.h), each into its own rows.
+// training_epoch >= 0: the examples as training sees them in that epoch
+// (Dataset::CopyTrainingExample, augmented); only the training step passes
+// it, so validation, test and embedding never see augmentation.
 Tensor MakeBatch(const Split& split, const std::vector<int64_t>& positions,
-                 const Normalization& normalization);
+                 const Normalization& normalization, int64_t training_epoch = -1);
 
 // Every example of the split, in blocks, through `fn(batch, first_position)`.
 void ForEachBlock(const Split& split, int64_t block, const Normalization& normalization,

@@ -1,5 +1,6 @@
 #include "framework/train/embed_export.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +10,7 @@
 #include "framework/io/run_dir.h"
 #include "framework/io/tsv.h"
 #include "framework/ops/frozen_weights.h"
+#include "framework/train/new_inputs.h"
 
 namespace siamese {
 
@@ -30,7 +32,12 @@ absl::StatusOr<const Split*> FindSplit(const ExperimentData& data, const std::st
 
 absl::Status WriteEmbeddingFiles(const std::string& output_dir, const Tensor& embeddings,
                                  const std::vector<int64_t>& labels,
-                                 const std::vector<std::string>& class_names) {
+                                 const std::vector<std::string>& class_names,
+                                 const std::vector<std::string>* input_names) {
+  if (input_names != nullptr && input_names->size() != labels.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(input_names->size(), " input names for ",
+                                                   labels.size(), " labels"));
+  }
   if (embeddings.rank() != 2 || embeddings.dim(0) != static_cast<int64_t>(labels.size())) {
     return absl::InvalidArgumentError(absl::StrCat("embeddings ", embeddings.ShapeString(),
                                                    " do not match ", labels.size(), " labels"));
@@ -47,13 +54,21 @@ absl::Status WriteEmbeddingFiles(const std::string& output_dir, const Tensor& em
   std::vector<TsvRow> vectors(n), metadata;
   metadata.reserve(n + 1);
   metadata.push_back({"label", "class"});
+  if (input_names != nullptr) metadata[0].insert(metadata[0].begin(), "input");
   for (int64_t i = 0; i < n; ++i) {
     vectors[i].reserve(d);
     for (int64_t k = 0; k < d; ++k)
       vectors[i].push_back(absl::StrFormat("%.7g", e.data()[i * d + k]));
     const int64_t l = labels[i];
     const bool named = l >= 0 && l < static_cast<int64_t>(class_names.size());
-    metadata.push_back({absl::StrCat(l), named ? class_names[l] : absl::StrCat(l)});
+    metadata.push_back({absl::StrCat(l), named ? class_names[l] : l < 0 ? "" : absl::StrCat(l)});
+    if (input_names != nullptr) {
+      std::string name = (*input_names)[i];
+      std::replace_if(
+          name.begin(), name.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; },
+          ' ');
+      metadata.back().insert(metadata.back().begin(), std::move(name));
+    }
   }
   if (absl::Status s = WriteTsv(output_dir + "/vectors.tsv", vectors); !s.ok()) return s;
   return WriteTsv(output_dir + "/metadata.tsv", metadata);
@@ -101,10 +116,53 @@ absl::StatusOr<EmbeddingExport> ExportEmbeddings(TrainedModel* model, const std:
   return result;
 }
 
+absl::StatusOr<EmbeddingExport> ExportNewInputs(TrainedModel* model,
+                                                const std::vector<std::string>& paths,
+                                                const std::string& output_dir,
+                                                int64_t block_rows) {
+  auto reader = ModelInputReader(*model);
+  if (!reader.ok()) return reader.status();
+  auto inputs = ReadNewInputs(*model, **reader, paths);
+  if (!inputs.ok()) return inputs.status();
+  const int64_t n = inputs->examples.dim(0);
+  const int64_t block = std::max<int64_t>(block_rows, 1);
+  EmbeddingExport result;
+  result.split = "new";
+  result.num_examples = n;
+  result.output_dir = output_dir;
+  Tensor embeddings;
+  FrozenWeightsScope frozen;
+  const int64_t per_example = inputs->examples.numel() / n;
+  for (int64_t first = 0; first < n; first += block) {
+    const int64_t rows = std::min(block, n - first);
+    Shape shape = inputs->examples.shape();
+    shape[0] = rows;
+    Tensor batch = Tensor::Empty(shape);
+    std::memcpy(batch.data(), inputs->examples.data() + first * per_example,
+                rows * per_example * sizeof(float));
+    Tensor e = model->Embed(batch).ToPlain();
+    if (!embeddings.defined()) embeddings = Tensor::Empty({n, e.dim(1)});
+    std::memcpy(embeddings.data() + first * e.dim(1), e.data(), e.numel() * sizeof(float));
+  }
+  result.dim = embeddings.dim(1);
+  if (absl::Status w = WriteEmbeddingFiles(output_dir, embeddings, inputs->labels,
+                                           model->class_names(), &inputs->names);
+      !w.ok()) {
+    return w;
+  }
+  for (const char* f : {"embeddings.npy", "labels.npy", "vectors.tsv", "metadata.tsv"}) {
+    result.files.push_back(absl::StrCat(output_dir, "/", f));
+  }
+  return result;
+}
+
 std::string ExportSummary(const TrainedModel& model, const EmbeddingExport& result) {
   std::vector<std::string> names;
   for (const std::string& f : result.files) names.push_back(f.substr(f.rfind('/') + 1));
-  return absl::StrCat("embedded ", result.num_examples, " ", result.split, " examples of ",
+  const std::string what =
+      result.split == "new" ? std::string("new inputs") : absl::StrCat(result.split, " examples");
+  return absl::StrCat("embedded ", result.num_examples, " ", what,
+                      result.split == "new" ? " with " : " of ",
                       model.experiment().config().name(), " (", result.dim, "-D, ",
                       model.distance().name(), ") into ", result.output_dir,
                       "/: ", absl::StrJoin(names, " "));

@@ -8,6 +8,8 @@
 //   vectors.tsv     N lines of D tab-separated values, no header (the
 //                   projector's "tensors" file)
 //   metadata.tsv    the header "label\tclass", then N lines "<label>\t<name>"
+//                   (new inputs: "input\tlabel\tclass", each input's name
+//                   first)
 // Row i is the split's example i in dataset order; that same i is what
 // `verify --a=<split>:<i>` takes.
 #ifndef SIAMESE_FRAMEWORK_TRAIN_EMBED_EXPORT_H_
@@ -33,9 +35,13 @@ absl::StatusOr<const Split*> FindSplit(const ExperimentData& data, const std::st
 // A label outside class_names gets its number as class name.
 // Errors: InvalidArgument for mismatched sizes or a class name holding a tab
 // or line break; I/O errors name the file.
+// With `input_names` (one per row), metadata.tsv has the "input" column;
+// tabs and line breaks in a name are written as spaces. A label of -1 (an
+// input without a known class) has the class name "".
 absl::Status WriteEmbeddingFiles(const std::string& output_dir, const Tensor& embeddings,
                                  const std::vector<int64_t>& labels,
-                                 const std::vector<std::string>& class_names);
+                                 const std::vector<std::string>& class_names,
+                                 const std::vector<std::string>* input_names = nullptr);
 
 // Embeddings [split.size(), embedding_dim] of every example of `split`
 // (raw values, as the dataset gives them; Embed applies the model's
@@ -55,6 +61,15 @@ struct EmbeddingExport {
 absl::StatusOr<EmbeddingExport> ExportEmbeddings(TrainedModel* model, const std::string& split,
                                                  const std::string& output_dir,
                                                  int64_t block_rows = 256);
+
+// New inputs instead of a split (new_inputs.h: files and folders read by
+// the model's dataset's reader, without the dataset's own files), embedded
+// in blocks of `block_rows`, into the same files; `split` of the result is
+// "new".
+absl::StatusOr<EmbeddingExport> ExportNewInputs(TrainedModel* model,
+                                                const std::vector<std::string>& paths,
+                                                const std::string& output_dir,
+                                                int64_t block_rows = 256);
 
 // One line, e.g. "embedded 10000 test examples of fashion_mnist_closed_set
 // (64-D, euclidean) into out/: embeddings.npy labels.npy vectors.tsv

@@ -83,7 +83,8 @@ std::string SourceTree() {
 }  // namespace
 
 Manifest MakeManifest(const Experiment& config, const std::vector<std::string>& data_files,
-                      const std::string& command_line) {
+                      const std::string& command_line,
+                      const std::vector<std::string>& skipped_files) {
   Manifest m;
   m.set_git_commit("unknown");
   {
@@ -110,6 +111,11 @@ Manifest MakeManifest(const Experiment& config, const std::vector<std::string>& 
     if (replaced) f->set_path_hex(absl::BytesToHexString(path));
     auto sha = Sha256FileHex(path);
     f->set_sha256(sha.ok() ? *sha : "unreadable");
+  }
+  m.set_skipped_file_count(static_cast<int32_t>(skipped_files.size()));
+  for (const std::string& s : skipped_files) {
+    bool changed = false;
+    m.add_skipped_files(ValidUtf8(s, &changed));
   }
   return m;
 }

@@ -14,10 +14,12 @@ namespace siamese {
 // The manifest (framework/proto/records.proto): git commit and dirty flag of
 // the source tree (when run through `bazel run`, which sets
 // BUILD_WORKSPACE_DIRECTORY; "unknown" otherwise), compiler, oneDNN version,
-// the CPU ISA oneDNN dispatches to, threads, seed, the command line, and the
-// SHA-256 of every data file.
+// the CPU ISA oneDNN dispatches to, threads, seed, the command line, the
+// SHA-256 of every data file, and the files the dataset skipped as
+// unreadable (their count, always written, and "<path>: <reason>" each).
 Manifest MakeManifest(const Experiment& config, const std::vector<std::string>& data_files,
-                      const std::string& command_line);
+                      const std::string& command_line,
+                      const std::vector<std::string>& skipped_files = {});
 
 // OK when every data file `recorded` lists that is also in `files` still
 // has the recorded SHA-256; FailedPrecondition naming the first that

@@ -54,12 +54,15 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
   c->optimizer->ZeroGrad();
   model.encoder->BeginStep(step);
   model.loss->BeginStep(step);
+  // The epoch seeds the dataset's training-time augmentation.
+  const int64_t epoch = c->batches_per_epoch > 0 ? step / c->batches_per_epoch : 0;
   Communicator* comm = c->communicator;
   const bool distributed = comm != nullptr && comm->size() > 1;
   Variable embeddings;
   if (!distributed) {
     embeddings =
-        model.encoder->Forward(Variable(MakeBatch(train, batch.indices, c->data.normalization)));
+        model.encoder->Forward(
+            Variable(MakeBatch(train, batch.indices, c->data.normalization, epoch)));
   } else {
     // This rank embeds its share of the global batch; everything after
     // sees the gathered global batch, in the sampler's order.
@@ -75,7 +78,7 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
     const std::vector<int64_t> mine(batch.indices.begin() + begin,
                                     batch.indices.begin() + begin + rows[comm->rank()]);
     Variable local =
-        model.encoder->Forward(Variable(MakeBatch(train, mine, c->data.normalization)));
+        model.encoder->Forward(Variable(MakeBatch(train, mine, c->data.normalization, epoch)));
     embeddings = GatherRows(local, rows, comm);
   }
   Variable distances = model.distance.Matrix(embeddings, embeddings);

@@ -39,6 +39,28 @@ absl::StatusOr<std::unique_ptr<TrainedModel>> TrainedModel::Load(
     return absl::InvalidArgumentError(
         absl::StrCat(checkpoint_path, ": input_std is ", model->normalization_.std, ", not > 0"));
   }
+  model->normalization_.channel_mean.assign(ckpt->input_channel_mean().begin(),
+                                            ckpt->input_channel_mean().end());
+  model->normalization_.channel_std.assign(ckpt->input_channel_std().begin(),
+                                           ckpt->input_channel_std().end());
+  const size_t channels = model->normalization_.channel_mean.size();
+  if (channels > 0 || !model->normalization_.channel_std.empty()) {
+    if (model->normalization_.channel_std.size() != channels ||
+        model->example_shape_.empty() ||
+        static_cast<int64_t>(channels) != model->example_shape_[0]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          checkpoint_path, ": input_channel_mean has ", channels, " values and input_channel_std ",
+          model->normalization_.channel_std.size(), ", expected one per channel of ",
+          ShapeToString(model->example_shape_)));
+    }
+    for (size_t c = 0; c < channels; ++c) {
+      if (!(model->normalization_.channel_std[c] > 0)) {
+        return absl::InvalidArgumentError(absl::StrCat(checkpoint_path, ": input_channel_std[", c,
+                                                       "] is ", model->normalization_.channel_std[c],
+                                                       ", not > 0"));
+      }
+    }
+  }
   if (ckpt->has_threshold()) model->threshold_ = ckpt->threshold();
 
   auto assembled = AssembleModel(*model->experiment_, shape);
@@ -57,9 +79,9 @@ Tensor TrainedModel::Embed(const Tensor& raw_batch) {
       << "TrainedModel::Embed: batch " << raw_batch.ShapeString()
       << " does not match [N, example shape] with example shape " << ShapeToString(example_shape_);
   Tensor x = raw_batch.ToPlain().Clone();
-  const float scale = 1.0f / normalization_.std;
   float* v = x.data();
-  for (int64_t i = 0; i < x.numel(); ++i) v[i] = (v[i] - normalization_.mean) * scale;
+  const int64_t n = NumElements(example_shape_);
+  for (int64_t b = 0; b < x.dim(0); ++b) normalization_.Apply(v + b * n, n);
   model_.encoder->Eval();
   NoGradScope no_grad;
   // As the run evaluated it (the experiment's precision on this CPU).

@@ -283,7 +283,8 @@ absl::StatusOr<int64_t> PrepareFolder(const ExperimentFile& file, const TrainOpt
   if (absl::Status s = folder.WriteExperiment(experiment_text); !s.ok()) return s;
   // The manifest describes the process that started the run; a resumed
   // run checks its data against it and adds itself.
-  Manifest manifest = MakeManifest(cfg, c->data.source_files, options.command_line);
+  Manifest manifest =
+      MakeManifest(cfg, c->data.source_files, options.command_line, c->data.skipped_files);
   if (ranks > 1) manifest.set_ranks(ranks);
   if (*first_step > 0) {
     Manifest started;

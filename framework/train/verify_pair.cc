@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -10,6 +12,7 @@
 #include "framework/io/run_dir.h"
 #include "framework/train/embed_export.h"
 #include "framework/train/evaluate.h"
+#include "framework/train/new_inputs.h"
 
 namespace siamese {
 namespace {
@@ -27,16 +30,35 @@ class InputResolver {
   }
 
  private:
+  // A file is read by the model's dataset's reader (new_inputs.h) and
+  // must hold one input; anything else is text for the reader (a sentence,
+  // a series of comma-separated values).
   absl::StatusOr<VerifyInput> FromFile(const std::string& input) {
+    if (reader_ == nullptr) {
+      auto reader = ModelInputReader(*model_);
+      if (!reader.ok()) return reader.status();
+      reader_ = std::move(*reader);
+    }
     auto path = ResolveUserPath(input);
     if (!path.ok()) return path.status();
-    // A small file claiming a huge image is refused from its header
-    // (ReadImage's bound), before anything is decoded.
-    auto image = ReadImage(*path);
-    if (!image.ok()) return image.status();
-    auto example = ImageToExample(*image, *path, model_->example_shape());
-    if (!example.ok()) return example.status();
-    return VerifyInput{*path, *example, std::nullopt};
+    std::error_code ec;
+    NewInput in;
+    if (std::filesystem::is_regular_file(*path, ec)) {
+      auto inputs = reader_->ReadFile(*path, model_->example_shape());
+      if (!inputs.ok()) return inputs.status();
+      if (inputs->size() != 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            *path, " holds ", inputs->size(), " inputs; verify compares one with one (write the "
+            "one you mean on the command line, or embed them all with embed --inputs)"));
+      }
+      in = std::move((*inputs)[0]);
+    } else {
+      auto parsed = reader_->ParseText(input, model_->example_shape());
+      if (!parsed.ok()) return parsed.status();
+      in = std::move(*parsed);
+    }
+    Tensor example = Tensor::FromVector(model_->example_shape(), in.values);
+    return VerifyInput{in.name, example, std::nullopt};
   }
 
   absl::StatusOr<VerifyInput> FromSplit(const std::string& input, const SplitRef& ref) {
@@ -65,6 +87,7 @@ class InputResolver {
 
   TrainedModel* model_;
   std::optional<ExperimentData> data_;
+  std::unique_ptr<InputReader> reader_;
 };
 
 }  // namespace

@@ -4,11 +4,14 @@
 //   <split>:<index>   example <index> (0-based, dataset order: the row of
 //                     `embed --split=<split>`'s output) of the experiment's
 //                     split "train", "validation" or "test"; or
-//   a file path       a PNG or binary PGM image (framework/io/image.h),
-//                     resolved with ResolveUserPath. Its size must equal the
-//                     model's example shape [1, H, W] (never resized);
-//                     pixels are scaled to [0, 1] as the image datasets do
-//                     (p / 255), then the model applies its normalization.
+//   a file path       one input, read by the reader of the model's dataset
+//                     (new_inputs.h): an image for image models (PNG or PGM
+//                     of exactly the model's size for the IDX datasets,
+//                     pixels p / 255), a one-line text or UCR file for text
+//                     and series models; resolved with ResolveUserPath; or
+//   anything else     text for that reader: a sentence for a text model, a
+//                     series as comma-separated values for a series model.
+// The model then applies its normalization.
 // The decision uses the experiment's distance and the checkpoint's
 // threshold (calibrated on the validation split): same iff
 // distance <= threshold, the rule the threshold was calibrated for.

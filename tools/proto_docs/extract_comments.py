@@ -17,6 +17,7 @@ import sys
 FIELD = re.compile(r"^\s*(?:optional|repeated|required)?\s*[\w.]+\s+(\w+)\s*=\s*\d+")
 MESSAGE = re.compile(r"^\s*message\s+(\w+)\s*\{")
 EXTEND = re.compile(r"^\s*extend\s+[\w.]+\s*\{")
+ENUM = re.compile(r"^\s*enum\s+(\w+)\s*\{")
 PACKAGE = re.compile(r"^\s*package\s+([\w.]+)\s*;")
 
 
@@ -27,7 +28,7 @@ def comments(path):
     a comment above a group of fields documents the group."""
     out = {}
     package = ""
-    stack = []  # message names, or None for an extend block
+    stack = []  # message names, or None for an extend block or enum
     pending = []
     group = None  # the documentation of the field just above, if adjacent
     with open(path, encoding="utf-8") as f:
@@ -45,7 +46,8 @@ def comments(path):
             elif MESSAGE.match(line):
                 stack.append(MESSAGE.match(line).group(1))
                 group = None
-            elif EXTEND.match(line):
+            elif EXTEND.match(line) or ENUM.match(line):
+                # A nested enum's closing brace must not close its message.
                 stack.append(None)
                 group = None
             elif stripped.startswith("}"):

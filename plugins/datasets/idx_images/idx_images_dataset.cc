@@ -18,6 +18,10 @@ absl::StatusOr<std::unique_ptr<Dataset>> IdxImagesDataset::Open(
   if (!images.ok()) return images.status();
   absl::StatusOr<IdxArray> labels = ReadIdx(labels_path);
   if (!labels.ok()) return labels.status();
+  if (images->type != kIdxUnsignedByte) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        images_path, ": expected images of unsigned bytes (IDX type 0x08), found int32 (0x0c)"));
+  }
   if (images->dims.size() != 3) {
     return absl::InvalidArgumentError(absl::StrCat(
         images_path, ": expected images [N, H, W], found ", images->dims.size(), " dimensions"));
@@ -31,7 +35,15 @@ absl::StatusOr<std::unique_ptr<Dataset>> IdxImagesDataset::Open(
   d->height_ = images->dims[1];
   d->width_ = images->dims[2];
   d->pixels_ = std::move(images->data);
-  d->labels_.assign(labels->data.begin(), labels->data.end());
+  // Labels of bytes (0x08) or, for more than 256 classes, int32 (0x0C).
+  d->labels_.resize(labels->size());
+  for (size_t i = 0; i < labels->size(); ++i) {
+    d->labels_[i] = labels->at(i);
+    if (d->labels_[i] < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(labels_path, ": label ", i, " (0-based) is ",
+                                                     d->labels_[i], ", expected >= 0"));
+    }
+  }
   const int64_t max_label =
       d->labels_.empty() ? -1 : *std::max_element(d->labels_.begin(), d->labels_.end());
   if (class_names.empty()) {

@@ -14,8 +14,9 @@ namespace siamese {
 
 class IdxImagesDataset : public Dataset {
  public:
-  // Reads and checks both files (counts must match, labels must be < the
-  // number of class names when names are given).
+  // Reads and checks both files: images [N, H, W] of bytes (0x08), labels
+  // [N] of bytes or int32 (0x0C, for more than 256 classes; >= 0); labels
+  // must be < the number of class names when names are given.
   static absl::StatusOr<std::unique_ptr<Dataset>> Open(const std::string& images_path,
                                                        const std::string& labels_path,
                                                        std::vector<std::string> class_names);

@@ -85,6 +85,31 @@ TEST(IdxImagesDatasetTest, LabelCountMismatchIsAnError) {
   EXPECT_THAT(std::string(d.status().message()), HasSubstr("expected 2 labels"));
 }
 
+// More than 256 classes: int32 labels (IDX type 0x0C).
+TEST(IdxImagesDatasetTest, Int32LabelsAbove255) {
+  const std::string im = TempPath("im4.idx"), lb = TempPath("lb4.idx");
+  WriteTiny(im, lb);
+  ASSERT_TRUE(WriteIdx(lb, IdxArray{{2}, {}, kIdxInt32, {299, 7}}).ok());
+  auto d = Make("name: \"idx_images\" [siamese.idx_images] { train_images: \"" + im +
+                    "\" train_labels: \"" + lb + "\" }",
+                "train");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ((*d)->labels(), (std::vector<int64_t>{299, 7}));
+  EXPECT_EQ((*d)->class_names().size(), 300u);
+  EXPECT_EQ((*d)->class_names()[299], "299");
+}
+
+TEST(IdxImagesDatasetTest, NegativeInt32LabelIsNamed) {
+  const std::string im = TempPath("im5.idx"), lb = TempPath("lb5.idx");
+  WriteTiny(im, lb);
+  ASSERT_TRUE(WriteIdx(lb, IdxArray{{2}, {}, kIdxInt32, {3, -1}}).ok());
+  auto d = Make("name: \"idx_images\" [siamese.idx_images] { train_images: \"" + im +
+                    "\" train_labels: \"" + lb + "\" }",
+                "train");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(std::string(d.status().message()), lb + ": label 1 (0-based) is -1, expected >= 0");
+}
+
 TEST(IdxImagesDatasetTest, RealFashionMnistTestSplit) {
   if (!std::ifstream("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz")) {
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";

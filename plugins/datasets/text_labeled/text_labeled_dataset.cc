@@ -11,6 +11,7 @@
 #include "framework/core/registry.h"
 #include "framework/io/tsv.h"
 #include "plugins/datasets/text_common/text_dataset.h"
+#include "plugins/datasets/text_common/text_input_reader.h"
 #include "plugins/datasets/text_labeled/text_labeled.pb.h"
 
 namespace siamese {
@@ -117,6 +118,13 @@ absl::StatusOr<std::unique_ptr<Dataset>> Create(const TextLabeledParams& p,
 
 SIAMESE_REGISTER_PLUGIN(Dataset, "text_labeled", siamese::text_labeled, TextLabeledParams,
                         "labeled texts from TSV files (label<TAB>text), tokenized to ids", &Create);
+
+// New inputs for a model trained on this dataset (embed --inputs, verify).
+SIAMESE_REGISTER_PLUGIN(InputReader, "text_labeled", siamese::text_labeled, TextLabeledParams,
+                        "new sentences (a text file, one per line; or one on the command line)",
+                        [](const TextLabeledParams& p, const PluginContext& c) {
+                          return MakeTextInputReader(kName, TokenizerSpecOf(p), c.dataset_state);
+                        });
 
 }  // namespace
 }  // namespace siamese

@@ -12,6 +12,7 @@
 #include "framework/core/registry.h"
 #include "framework/io/tsv.h"
 #include "plugins/datasets/text_common/text_dataset.h"
+#include "plugins/datasets/text_common/text_input_reader.h"
 #include "plugins/datasets/text_pairs/text_pairs.pb.h"
 
 namespace siamese {
@@ -157,6 +158,13 @@ SIAMESE_REGISTER_PLUGIN(Dataset, "text_pairs", siamese::text_pairs, TextPairsPar
                         "distinct texts of same/different text pairs (TSV), one class per "
                         "duplicate cluster",
                         &Create);
+
+// New inputs for a model trained on this dataset (embed --inputs, verify).
+SIAMESE_REGISTER_PLUGIN(InputReader, "text_pairs", siamese::text_pairs, TextPairsParams,
+                        "new sentences (a text file, one per line; or one on the command line)",
+                        [](const TextPairsParams& p, const PluginContext& c) {
+                          return MakeTextInputReader(kName, TokenizerSpecOf(p), c.dataset_state);
+                        });
 
 }  // namespace
 }  // namespace siamese

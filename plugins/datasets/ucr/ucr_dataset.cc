@@ -216,11 +216,25 @@ absl::StatusOr<std::unique_ptr<Dataset>> UcrDataset::Open(const UcrOptions& opti
                                     options.train_path));
     }
     d->labels_.push_back(id);
-    std::vector<float> x = ResampleLinear(s.values, d->length_);
-    if (options.normalization == UcrNormalization::kPerSeries) ZNormalize(&x);
+    std::vector<float> x = PrepareSeries(s.values, d->length_, options.normalization);
     d->values_.insert(d->values_.end(), x.begin(), x.end());
   }
   return std::unique_ptr<Dataset>(std::move(d));
+}
+
+absl::StatusOr<UcrNormalization> ParseUcrNormalization(const std::string& name) {
+  if (name == "per_series") return UcrNormalization::kPerSeries;
+  if (name == "global") return UcrNormalization::kGlobal;
+  if (name == "none") return UcrNormalization::kNone;
+  return FieldError("normalization",
+                    absl::StrCat("must be \"per_series\", \"global\" or \"none\", got \"", name, "\""));
+}
+
+std::vector<float> PrepareSeries(absl::Span<const float> x, int64_t length,
+                                 UcrNormalization normalization) {
+  std::vector<float> y = ResampleLinear(x, length);
+  if (normalization == UcrNormalization::kPerSeries) ZNormalize(&y);
+  return y;
 }
 
 void UcrDataset::CopyExample(int64_t i, float* dst) const {
@@ -233,17 +247,9 @@ namespace {
 absl::StatusOr<std::unique_ptr<Dataset>> CreateUcr(const UcrParams& p,
                                                    const PluginContext& context) {
   UcrOptions options;
-  if (p.normalization() == "per_series") {
-    options.normalization = UcrNormalization::kPerSeries;
-  } else if (p.normalization() == "global") {
-    options.normalization = UcrNormalization::kGlobal;
-  } else if (p.normalization() == "none") {
-    options.normalization = UcrNormalization::kNone;
-  } else {
-    return FieldError("normalization", absl::StrCat("must be \"per_series\", \"global\" or "
-                                                    "\"none\", got \"",
-                                                    p.normalization(), "\""));
-  }
+  absl::StatusOr<UcrNormalization> normalization = ParseUcrNormalization(p.normalization());
+  if (!normalization.ok()) return normalization.status();
+  options.normalization = *normalization;
   if (p.length() < 0 || p.length() == 1) {
     return FieldError("length", absl::StrCat("must be 0 (the longest training series) or >= 2, "
                                              "got ",

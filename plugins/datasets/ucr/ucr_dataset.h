@@ -60,6 +60,16 @@ class UcrLabelMap {
 
 enum class UcrNormalization { kPerSeries, kGlobal, kNone };
 
+// "per_series", "global" or "none" (ucr.proto); a FieldError naming
+// `normalization` otherwise.
+absl::StatusOr<UcrNormalization> ParseUcrNormalization(const std::string& name);
+
+// A series as the dataset stores it: resampled to `length`, then
+// z-normalized when `normalization` is kPerSeries. REQUIRES: x.size() >= 2,
+// length >= 2.
+std::vector<float> PrepareSeries(absl::Span<const float> x, int64_t length,
+                                 UcrNormalization normalization);
+
 struct UcrOptions {
   std::string train_path;
   std::string test_path;  // needed for the test split only

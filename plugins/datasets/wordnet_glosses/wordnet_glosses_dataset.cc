@@ -12,6 +12,7 @@
 #include "framework/core/registry.h"
 #include "framework/io/atomic_file.h"
 #include "plugins/datasets/text_common/text_dataset.h"
+#include "plugins/datasets/text_common/text_input_reader.h"
 #include "plugins/datasets/wordnet_glosses/wordnet_glosses.pb.h"
 
 namespace siamese {
@@ -158,6 +159,13 @@ SIAMESE_REGISTER_PLUGIN(Dataset, "wordnet_glosses", siamese::wordnet_glosses, Wo
                         "WordNet glosses (Debian's wordnet-base) labeled by lexicographer file "
                         "(45 categories)",
                         &Create);
+
+// New inputs for a model trained on this dataset (embed --inputs, verify).
+SIAMESE_REGISTER_PLUGIN(InputReader, "wordnet_glosses", siamese::wordnet_glosses, WordnetGlossesParams,
+                        "new glosses or sentences (a text file, one per line; or one on the command line)",
+                        [](const WordnetGlossesParams& p, const PluginContext& c) {
+                          return MakeTextInputReader(kName, TokenizerSpecOf(p), c.dataset_state);
+                        });
 
 }  // namespace
 }  // namespace siamese

@@ -1,0 +1,124 @@
+#include "framework/train/new_inputs.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "framework/core/registry.h"
+#include "framework/io/image.h"
+
+namespace siamese {
+namespace {
+
+// The fallback for image datasets without a reader of their own.
+class GrayImageReader : public InputReader {
+ public:
+  std::string Describe() const override {
+    return "grayscale images: PNG or binary PGM files of the model's size (never resized)";
+  }
+
+  absl::StatusOr<std::vector<NewInput>> ReadFile(const std::string& path,
+                                                 const Shape& shape) const override {
+    absl::StatusOr<GrayImage> image = ReadImage(path);
+    if (!image.ok()) return image.status();
+    if (image->height != shape[1] || image->width != shape[2]) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: the image is %dx%d (height x width) but the model takes %dx%d images (example "
+          "shape %s); images are not resized",
+          path, image->height, image->width, shape[1], shape[2], ShapeToString(shape)));
+    }
+    NewInput in;
+    in.name = path;
+    for (uint8_t p : image->pixels) in.values.push_back(static_cast<float>(p) * (1.0f / 255.0f));
+    return std::vector<NewInput>{std::move(in)};
+  }
+};
+
+// The regular files below `folder`, in path order, hidden names skipped.
+absl::StatusOr<std::vector<std::string>> FilesBelow(const std::string& folder) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  std::filesystem::recursive_directory_iterator it(folder, ec), end;
+  if (ec) return absl::NotFoundError(absl::StrCat(folder, ": ", ec.message()));
+  for (; it != end; it.increment(ec)) {
+    if (ec) return absl::NotFoundError(absl::StrCat(folder, ": ", ec.message()));
+    const std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] == '.') {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file()) files.push_back(it->path().string());
+  }
+  if (ec) return absl::NotFoundError(absl::StrCat(folder, ": ", ec.message()));
+  std::sort(files.begin(), files.end());
+  if (files.empty()) return absl::InvalidArgumentError(absl::StrCat(folder, ": no files"));
+  return files;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<InputReader>> ModelInputReader(const TrainedModel& model) {
+  const DatasetConfig& dataset = model.experiment().config().data().dataset();
+  const std::vector<std::string> names = Registry<InputReader>::Names();
+  if (std::find(names.begin(), names.end(), dataset.name()) != names.end()) {
+    PluginContext context;
+    context.dataset_state = model.dataset_state();
+    return Registry<InputReader>::Create(dataset, context);
+  }
+  const Shape shape = model.example_shape();
+  if (shape.size() == 3 && shape[0] == 1) return std::unique_ptr<InputReader>(new GrayImageReader());
+  return absl::FailedPreconditionError(absl::StrCat(
+      model.path(), ": the model's dataset \"", dataset.name(),
+      "\" reads no new inputs (it registers no InputReader); give <split>:<index> examples"));
+}
+
+absl::StatusOr<NewInputs> ReadNewInputs(const TrainedModel& model, const InputReader& reader,
+                                        const std::vector<std::string>& paths) {
+  const Shape shape = model.example_shape();
+  int64_t per_example = 1;
+  for (int64_t d : shape) per_example *= d;
+  std::vector<NewInput> all;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status)) {
+      return absl::NotFoundError(absl::StrCat(path, ": no such file or folder"));
+    }
+    std::vector<std::string> files = {path};
+    if (std::filesystem::is_directory(status)) {
+      absl::StatusOr<std::vector<std::string>> below = FilesBelow(path);
+      if (!below.ok()) return below.status();
+      files = std::move(*below);
+    }
+    for (const std::string& file : files) {
+      absl::StatusOr<std::vector<NewInput>> inputs = reader.ReadFile(file, shape);
+      if (!inputs.ok()) return inputs.status();
+      for (NewInput& in : *inputs) all.push_back(std::move(in));
+    }
+  }
+  if (all.empty()) return absl::InvalidArgumentError("no inputs given");
+  NewInputs out;
+  Shape batch = shape;
+  batch.insert(batch.begin(), static_cast<int64_t>(all.size()));
+  out.examples = Tensor::Empty(batch);
+  const std::vector<std::string>& classes = model.class_names();
+  for (size_t i = 0; i < all.size(); ++i) {
+    // A reader's contract; a wrong count would misalign every later row.
+    if (static_cast<int64_t>(all[i].values.size()) != per_example) {
+      return absl::InternalError(absl::StrCat(all[i].name, ": the reader made ",
+                                              all[i].values.size(), " values for an example of ",
+                                              ShapeToString(shape)));
+    }
+    std::memcpy(out.examples.data() + i * per_example, all[i].values.data(),
+                per_example * sizeof(float));
+    out.names.push_back(all[i].name);
+    const auto c = std::find(classes.begin(), classes.end(), all[i].label);
+    out.labels.push_back(all[i].label.empty() || c == classes.end() ? -1 : c - classes.begin());
+  }
+  return out;
+}
+
+}  // namespace siamese
