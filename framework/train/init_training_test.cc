@@ -20,6 +20,7 @@
 #include "framework/train/weights.h"
 #include "framework/train/weights_export.h"
 #include "gmock/gmock.h"
+#include "framework/train/pytorch_fixture_testutil.h"
 #include "gtest/gtest.h"
 
 namespace siamese {
@@ -150,20 +151,11 @@ TEST_F(InitTrainingTest, PyTorchWeightsWithANameMapTrainWithAFrozenBackbone) {
   const std::string init = absl::StrCat(R"(init {
   from_weights: ")",
                                         fixture, R"("
-  name_map { from_prefix: "features.0." to_prefix: "conv0." }
-  name_map { from_prefix: "features.1." to_prefix: "bn0." }
-  name_map { from_prefix: "features.1.weight" to_prefix: "bn0.gamma" }
-  name_map { from_prefix: "features.1.bias" to_prefix: "bn0.beta" }
-  name_map { from_prefix: "features.4." to_prefix: "conv1." }
-  name_map { from_prefix: "features.5." to_prefix: "bn1." }
-  name_map { from_prefix: "features.5.weight" to_prefix: "bn1.gamma" }
-  name_map { from_prefix: "features.5.bias" to_prefix: "bn1.beta" }
+  )", testing_train::kPytorchFixtureNameMap, R"(
   include_prefixes: "conv0" include_prefixes: "bn0" include_prefixes: "conv1" include_prefixes: "bn1"
   frozen_prefixes: "conv0" frozen_prefixes: "bn0" frozen_prefixes: "conv1" frozen_prefixes: "bn1"
 })");
-  auto file = Experiment("pytorch", init,
-                         "[siamese.cnn] { conv { channels: 4 } conv { channels: 8 } batch_norm: "
-                         "true fc: 16 }");
+  auto file = Experiment("pytorch", init, testing_train::kPytorchFixtureCnn);
   auto weights = ReadWeights(fixture);
   ASSERT_TRUE(weights.ok()) << weights.status();
   const auto pytorch = ByName(*weights);

@@ -6,36 +6,11 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "framework/core/registry.h"
-#include "framework/io/image.h"
+#include "framework/core/gray_image_input_reader.h"
 
 namespace siamese {
 namespace {
-
-// The fallback for image datasets without a reader of their own.
-class GrayImageReader : public InputReader {
- public:
-  std::string Describe() const override {
-    return "grayscale images: PNG or binary PGM files of the model's size (never resized)";
-  }
-
-  absl::StatusOr<std::vector<NewInput>> ReadFile(const std::string& path,
-                                                 const Shape& shape) const override {
-    absl::StatusOr<GrayImage> image = ReadImage(path);
-    if (!image.ok()) return image.status();
-    if (image->height != shape[1] || image->width != shape[2]) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: the image is %dx%d (height x width) but the model takes %dx%d images (example "
-          "shape %s); images are not resized",
-          path, image->height, image->width, shape[1], shape[2], ShapeToString(shape)));
-    }
-    NewInput in;
-    in.name = path;
-    for (uint8_t p : image->pixels) in.values.push_back(static_cast<float>(p) * (1.0f / 255.0f));
-    return std::vector<NewInput>{std::move(in)};
-  }
-};
 
 // The regular files below `folder`, in path order, hidden names skipped.
 absl::StatusOr<std::vector<std::string>> FilesBelow(const std::string& folder) {
@@ -69,7 +44,7 @@ absl::StatusOr<std::unique_ptr<InputReader>> ModelInputReader(const TrainedModel
     return Registry<InputReader>::Create(dataset, context);
   }
   const Shape shape = model.example_shape();
-  if (shape.size() == 3 && shape[0] == 1) return std::unique_ptr<InputReader>(new GrayImageReader());
+  if (shape.size() == 3 && shape[0] == 1) return NewGrayImageInputReader();
   return absl::FailedPreconditionError(absl::StrCat(
       model.path(), ": the model's dataset \"", dataset.name(),
       "\" reads no new inputs (it registers no InputReader); give <split>:<index> examples"));

@@ -123,6 +123,16 @@ TEST(NewInputsTest, ImageFilesAndFoldersAreTheDatasetsExamples) {
                         "images"));
 }
 
+// What the text and series runs share after their data and encoder: a
+// few steps of a 4-D embedding (small splits: 1-NN evaluation).
+constexpr char kTinyTraining[] = R"(embedding_dim: 4
+miner { name: "all" }
+loss { name: "triplet" [siamese.triplet] { margin: 0.2 } }
+optimizer { name: "adam" learning_rate: 0.01 }
+training { epochs: 2 batch_size: 4 log_every: 100 checkpoint_every: 0 }
+evaluation { untrained_baseline: false knn_k: 1 recall_at: 1 }
+)";
+
 // Two classes of short sentences: animals and vehicles.
 const char* kSentences[][2] = {
     {"animal", "the cat sleeps on the mat"},   {"vehicle", "the car drives on the road"},
@@ -155,13 +165,7 @@ encoder {
   name: "transformer"
   [siamese.transformer] { input: "tokens" vocab_size: 259 d_model: 8 num_heads: 2 num_layers: 1 ffn_dim: 16 }
 }
-embedding_dim: 4
-miner { name: "all" }
-loss { name: "triplet" [siamese.triplet] { margin: 0.2 } }
-optimizer { name: "adam" learning_rate: 0.01 }
-training { epochs: 2 batch_size: 4 log_every: 100 checkpoint_every: 0 }
-evaluation { untrained_baseline: false knn_k: 1 recall_at: 1 }
-)");
+)", kTinyTraining);
 }
 
 TEST(NewInputsTest, SentencesUseTheModelsTokenizer) {
@@ -224,13 +228,7 @@ encoder {
   name: "cnn1d"
   [siamese.cnn1d] { conv { channels: 4 kernel: 3 } fc: 8 global_pool: true }
 }
-embedding_dim: 4
-miner { name: "all" }
-loss { name: "triplet" [siamese.triplet] { margin: 0.2 } }
-optimizer { name: "adam" learning_rate: 0.01 }
-training { epochs: 2 batch_size: 4 log_every: 100 checkpoint_every: 0 }
-evaluation { untrained_baseline: false knn_k: 1 recall_at: 1 }
-)");
+)", kTinyTraining);
 }
 
 TEST(NewInputsTest, SeriesAreResampledAndNormalizedAsTheDatasetDoes) {

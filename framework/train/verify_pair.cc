@@ -108,26 +108,6 @@ absl::StatusOr<std::optional<SplitRef>> ParseSplitRef(const std::string& input) 
   return std::optional<SplitRef>();
 }
 
-absl::StatusOr<Tensor> ImageToExample(const GrayImage& image, const std::string& path,
-                                      const Shape& example_shape) {
-  if (example_shape.size() != 3 || example_shape[0] != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": the model takes examples of shape ", ShapeToString(example_shape),
-        ", not grayscale images [1, height, width]; give a dataset example as <split>:<index>"));
-  }
-  if (image.height != example_shape[1] || image.width != example_shape[2]) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: the image is %dx%d (height x width) but the model takes %dx%d images (example shape "
-        "%s); images are not resized",
-        path, image.height, image.width, example_shape[1], example_shape[2],
-        ShapeToString(example_shape)));
-  }
-  Tensor t = Tensor::Empty(example_shape);
-  float* v = t.data();
-  for (size_t i = 0; i < image.pixels.size(); ++i) v[i] = image.pixels[i] * (1.0f / 255.0f);
-  return t;
-}
-
 absl::StatusOr<std::vector<VerifyInput>> ResolveInputs(TrainedModel* model,
                                                        const std::vector<std::string>& inputs) {
   InputResolver resolver(model);

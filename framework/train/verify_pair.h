@@ -24,7 +24,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "framework/io/image.h"
 #include "framework/tensor/tensor.h"
 #include "framework/train/trained_model.h"
 
@@ -39,12 +38,6 @@ struct SplitRef {
 // InvalidArgument when the prefix is a split but the rest is not a
 // non-negative decimal index.
 absl::StatusOr<std::optional<SplitRef>> ParseSplitRef(const std::string& input);
-
-// One example [example_shape...] with values p / 255 from `image`.
-// Errors name `path`: the model's examples are not [1, H, W] images, or
-// the image size differs (both sizes given).
-absl::StatusOr<Tensor> ImageToExample(const GrayImage& image, const std::string& path,
-                                      const Shape& example_shape);
 
 struct VerifyInput {
   std::string description;       // "test:12 (label 3, bar3)" or the file's path

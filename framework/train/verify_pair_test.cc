@@ -41,28 +41,6 @@ TEST(ParseSplitRefTest, SplitsAndPaths) {
   }
 }
 
-TEST(ImageToExampleTest, ScalesPixelsLikeTheDataset) {
-  GrayImage image{1, 3, {0, 51, 255}};
-  auto t = ImageToExample(image, "x.png", {1, 1, 3});
-  ASSERT_TRUE(t.ok()) << t.status();
-  EXPECT_EQ(t->shape(), Shape({1, 1, 3}));
-  EXPECT_EQ(t->ToVector(), (std::vector<float>{0.0f, 51 * (1.0f / 255.0f), 1.0f}));
-}
-
-TEST(ImageToExampleTest, WrongSizeNamesFileAndBothSizes) {
-  GrayImage image{32, 30, std::vector<uint8_t>(32 * 30)};
-  auto t = ImageToExample(image, "dir/img.png", {1, 28, 28});
-  ASSERT_FALSE(t.ok());
-  EXPECT_EQ(std::string(t.status().message()),
-            "dir/img.png: the image is 32x30 (height x width) but the model takes 28x28 images "
-            "(example shape [1, 28, 28]); images are not resized");
-  t = ImageToExample(image, "dir/img.png", {3, 32, 30});
-  ASSERT_FALSE(t.ok());
-  EXPECT_THAT(std::string(t.status().message()),
-              HasSubstr("dir/img.png: the model takes examples of shape [3, 32, 30], not "
-                        "grayscale images"));
-}
-
 // End to end on a tiny trained run; test example i has class i % 4.
 class VerifyPairTest : public ::testing::Test {
  protected:

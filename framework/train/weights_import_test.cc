@@ -13,6 +13,7 @@
 #include "framework/train/weights.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
+#include "framework/train/pytorch_fixture_testutil.h"
 #include "gtest/gtest.h"
 
 namespace siamese {
@@ -23,30 +24,11 @@ using ::testing::HasSubstr;
 // Made by tools/pytorch_fixture/make_fixture.py, whose network mirrors this
 // encoder.
 constexpr char kDir[] = "tests/pytorch_fixture/";
-constexpr char kFixtureEncoder[] = R"(
-encoder {
-  name: "cnn"
-  [siamese.cnn] { conv { channels: 4 } conv { channels: 8 } batch_norm: true fc: 16 }
-}
-)";
-// PyTorch's nn.Sequential names -> the framework's (longest prefix wins, so
-// the batch-norm weight and bias go to gamma and beta, their statistics
-// keep their names under bn<i>).
-constexpr char kNameMap[] = R"(
-name_map { from_prefix: "features.0." to_prefix: "conv0." }
-name_map { from_prefix: "features.1." to_prefix: "bn0." }
-name_map { from_prefix: "features.1.weight" to_prefix: "bn0.gamma" }
-name_map { from_prefix: "features.1.bias" to_prefix: "bn0.beta" }
-name_map { from_prefix: "features.4." to_prefix: "conv1." }
-name_map { from_prefix: "features.5." to_prefix: "bn1." }
-name_map { from_prefix: "features.5.weight" to_prefix: "bn1.gamma" }
-name_map { from_prefix: "features.5.bias" to_prefix: "bn1.beta" }
-name_map { from_prefix: "head.1." to_prefix: "fc0." }
-name_map { from_prefix: "head.3." to_prefix: "out." }
-)";
-
+using testing_train::kPytorchFixtureNameMap;
+const char* const kNameMap = kPytorchFixtureNameMap;
 std::unique_ptr<Encoder> FixtureEncoder(int embedding_dim = 8, const std::string& fc = "fc: 16") {
-  std::string encoder = kFixtureEncoder;
+  std::string encoder = absl::StrCat("\nencoder {\n  name: \"cnn\"\n  ",
+                                     testing_train::kPytorchFixtureCnn, "\n}\n");
   encoder.replace(encoder.find("fc: 16"), 6, fc);
   auto file = ExperimentFile::Parse(
       "fixture.pbtxt", absl::StrCat("name: \"f\" seed: 5 embedding_dim: ", embedding_dim, encoder,
