@@ -53,6 +53,12 @@ class Dataset {
     (void)epoch;
     CopyExample(i, dst);
   }
+  // The retrieval protocol of a test split made of queries and a gallery
+  // (In-Shop): one flag per example, true for a gallery example. Queries
+  // then retrieve from the gallery only, as the benchmark's papers report
+  // it. Empty (the default): every example queries all the others
+  // (leave-one-out).
+  virtual std::vector<bool> gallery() const { return {}; }
   // The files read, for the run manifest's checksums.
   virtual std::vector<std::string> source_files() const = 0;
   // Input files the dataset left out because it could not read them (only

@@ -18,6 +18,53 @@ std::vector<int> RecallKs(const EvaluationConfig& config) {
   return ks;
 }
 
+// The rows of `e` whose flag in `pick` (one per row) equals `value`, with
+// their labels.
+Tensor Rows(const Tensor& e, const std::vector<bool>& pick, bool value,
+            const std::vector<int64_t>& labels, std::vector<int64_t>* picked_labels) {
+  const int64_t d = e.dim(1);
+  std::vector<float> v;
+  for (size_t i = 0; i < pick.size(); ++i) {
+    if (pick[i] != value) continue;
+    v.insert(v.end(), e.data() + i * d, e.data() + (i + 1) * d);
+    picked_labels->push_back(labels[i]);
+  }
+  return Tensor::FromVector({static_cast<int64_t>(picked_labels->size()), d}, v);
+}
+
+// The test split's retrieval: every example against all the others, or,
+// when the dataset has a gallery (Dataset::gallery()), its queries against
+// its gallery.
+absl::StatusOr<RetrievalMetrics> TestRetrieval(const Tensor& embeddings, const Split& split,
+                                               const Distance& kind,
+                                               const EvaluationConfig& config,
+                                               Communicator* comm) {
+  const std::vector<bool> flags =
+      split.dataset == nullptr ? std::vector<bool>() : split.dataset->gallery();
+  if (flags.empty()) {
+    return EvaluateRetrieval(embeddings, split.labels, embeddings, split.labels, true, kind,
+                             RecallKs(config), config.knn_k(), config.block_rows(), comm);
+  }
+  if (static_cast<int64_t>(flags.size()) != split.dataset->size()) {
+    return absl::InternalError(absl::StrCat("the test dataset has ", flags.size(),
+                                            " gallery flags for ", split.dataset->size(),
+                                            " examples"));
+  }
+  std::vector<bool> gallery(split.indices.size());
+  for (size_t i = 0; i < gallery.size(); ++i) gallery[i] = flags[split.indices[i]];
+  const Tensor e = embeddings.ToPlain();
+  std::vector<int64_t> query_labels, gallery_labels;
+  const Tensor queries = Rows(e, gallery, false, split.labels, &query_labels);
+  const Tensor references = Rows(e, gallery, true, split.labels, &gallery_labels);
+  if (query_labels.empty() || gallery_labels.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the test split has ", query_labels.size(), " queries and ", gallery_labels.size(),
+        " gallery examples; its query/gallery protocol needs both"));
+  }
+  return EvaluateRetrieval(queries, query_labels, references, gallery_labels, false, kind,
+                           RecallKs(config), config.knn_k(), config.block_rows(), comm);
+}
+
 }  // namespace
 
 Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& normalization,
@@ -82,8 +129,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(Encoder* encoder, const Experimen
   const Distance& kind = distance;
   Tensor test = EmbedSplit(encoder, data.test, data.normalization, config.block_rows(),
                            config.embedding_layer(), comm);
-  auto retrieval = EvaluateRetrieval(test, data.test.labels, test, data.test.labels, true, kind,
-                                     RecallKs(config), config.knn_k(), config.block_rows(), comm);
+  auto retrieval = TestRetrieval(test, data.test, kind, config, comm);
   if (!retrieval.ok()) return retrieval.status();
   report.test_retrieval = *retrieval;
   report.test_embeddings = test;

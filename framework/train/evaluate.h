@@ -1,6 +1,8 @@
 // Evaluation of a trained encoder, the way the peers report it:
 //   retrieval on the test split (every test example queries all the others:
-//   Precision@1, R-Precision, MAP@R, Recall@K, kNN accuracy), and
+//   Precision@1, R-Precision, MAP@R, Recall@K, kNN accuracy; or, for a
+//   dataset whose test split is queries and a gallery (Dataset::gallery(),
+//   In-Shop), each query retrieves from the gallery), and
 //   verification on balanced test pairs (ROC AUC, EER, TAR@FAR) with the
 //   accuracy at a distance threshold calibrated on VALIDATION pairs, never on
 //   the test split; and, as pytorch-metric-learning reports them, NMI and

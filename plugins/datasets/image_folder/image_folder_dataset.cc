@@ -58,6 +58,7 @@ absl::StatusOr<std::unique_ptr<Dataset>> ImageFolderDataset::Open(const ImageFol
     d->pixels_.insert(d->pixels_.end(), fitted[i]->begin(), fitted[i]->end());
     d->labels_.push_back(entries[i].label);
     d->files_.push_back(entries[i].path);
+    if (split == "test" && list->query_gallery) d->gallery_.push_back(entries[i].gallery);
     fitted[i] = std::vector<uint8_t>();  // free as we go
   }
   return std::unique_ptr<Dataset>(std::move(d));

@@ -35,6 +35,8 @@ class ImageFolderDataset : public Dataset {
   void CopyTrainingExample(int64_t i, int64_t epoch, float* dst) const override;
   std::vector<std::string> source_files() const override { return files_; }
   std::vector<std::string> skipped_files() const override { return skipped_; }
+  // In-Shop's test split: its gallery images (the others are queries).
+  std::vector<bool> gallery() const override { return gallery_; }
 
  private:
   int64_t channels_ = 3, size_ = 64;
@@ -43,6 +45,7 @@ class ImageFolderDataset : public Dataset {
   std::vector<std::string> class_names_;
   std::vector<std::string> files_;
   std::vector<std::string> skipped_;
+  std::vector<bool> gallery_;  // empty, or one per example
   bool augment_ = false;
   ImageAugmentation augment_params_;
   uint64_t seed_ = 0;

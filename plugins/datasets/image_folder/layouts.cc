@@ -28,8 +28,8 @@ std::string Join(const std::string& root, absl::string_view rel) {
 // the order `train_order` and `test_order` give (training classes first).
 class Builder {
  public:
-  void Add(std::string path, const std::string& key, bool test) {
-    items_.push_back({std::move(path), key, test});
+  void Add(std::string path, const std::string& key, bool test, bool gallery = false) {
+    items_.push_back({std::move(path), key, test, gallery});
   }
   // Class names in order: those of training items sorted by `less`, then
   // the test items' others. `name` maps a key to its display name.
@@ -53,7 +53,9 @@ class Builder {
         out.class_names.push_back(name(k));
       }
     }
-    for (Item& it : items_) (it.test ? out.test : out.train).push_back({it.path, id[it.key]});
+    for (Item& it : items_) {
+      (it.test ? out.test : out.train).push_back({it.path, id[it.key], it.gallery});
+    }
     if (out.train.empty() || out.test.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": no ",
                                                      out.train.empty() ? "training" : "test",
@@ -67,6 +69,7 @@ class Builder {
   struct Item {
     std::string path, key;
     bool test;
+    bool gallery;
   };
   std::vector<Item> items_;
 };
@@ -332,12 +335,13 @@ absl::StatusOr<ImageList> InShop(const ImageFolderParams& p) {
                        absl::StrCat("item ", f[1], " is in both the train and the query/gallery "
                                     "partitions; they must be class-disjoint"));
     }
-    b.Add(Join(p.root(), f[0]), std::string(f[1]), test);
+    b.Add(Join(p.root(), f[0]), std::string(f[1]), test, f[2] == "gallery");
   }
   auto out = b.Finish([](const std::string& a, const std::string& c) { return a < c; },
                       [](const std::string& k) { return k; }, path);
   if (!out.ok()) return out.status();
   out->list_files = {path};
+  out->query_gallery = true;
   return out;
 }
 

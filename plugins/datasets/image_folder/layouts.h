@@ -18,6 +18,9 @@ namespace siamese {
 struct ImageEntry {
   std::string path;   // the image file
   int64_t label = 0;  // index into ImageList::class_names
+  // With ImageList::query_gallery, a test image of the gallery (else a
+  // query).
+  bool gallery = false;
 };
 
 struct ImageList {
@@ -28,6 +31,9 @@ struct ImageList {
   std::vector<std::string> list_files;  // text files read (for the manifest)
   // Folders left out as unreadable (skip_bad_files), "<path>: <reason>".
   std::vector<std::string> skipped;
+  // The test split is queries and a gallery (In-Shop: queries retrieve from
+  // the gallery), as ImageEntry::gallery says.
+  bool query_gallery = false;
 };
 
 // Lists the images of `params.layout()` under `params.root()`.

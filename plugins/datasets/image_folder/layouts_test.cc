@@ -115,6 +115,11 @@ TEST(LayoutsTest, InShopTestsOnQueryAndGallery) {
   EXPECT_EQ(NamesOf(*l, l->test), (std::set<std::string>{"id_03", "id_04"}));
   EXPECT_EQ(l->test.size(), 3u);
   EXPECT_EQ(l->train[0].path, root + "/img/WOMEN/Dresses/id_01/01_1_front.jpg");
+  // The test split is queries and a gallery, as the file says.
+  EXPECT_TRUE(l->query_gallery);
+  EXPECT_FALSE(l->test[0].gallery);
+  EXPECT_TRUE(l->test[1].gallery);
+  EXPECT_TRUE(l->test[2].gallery);
 
   Write(root + "/list_eval_partition.txt", "1\nimage_name item_id evaluation_status\na.jpg id_1 val\n");
   auto bad = ListImages(Params(root, ImageFolderParams::INSHOP));
