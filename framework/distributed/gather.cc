@@ -102,4 +102,26 @@ void AllReduceGradients(const std::vector<Variable>& parameters, Communicator* c
   }
 }
 
+void AverageBuffers(const std::vector<Tensor*>& buffers, Communicator* comm) {
+  int64_t total = 0;
+  for (const Tensor* b : buffers) total += b->numel();
+  if (total == 0) return;
+  std::vector<float> flat(total);
+  int64_t offset = 0;
+  for (const Tensor* b : buffers) {
+    const Tensor plain = b->ToPlain();
+    std::copy(plain.data(), plain.data() + plain.numel(), flat.begin() + offset);
+    offset += plain.numel();
+  }
+  comm->AllReduceSum(flat.data(), total);
+  const float ranks = static_cast<float>(comm->size());
+  offset = 0;
+  for (Tensor* b : buffers) {
+    Tensor mean = Tensor::Empty(b->shape());
+    for (int64_t i = 0; i < mean.numel(); ++i) mean.data()[i] = flat[offset + i] / ranks;
+    offset += mean.numel();
+    *b = mean;
+  }
+}
+
 }  // namespace siamese

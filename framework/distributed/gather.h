@@ -42,6 +42,15 @@ std::vector<int64_t> GatherLabels(const std::vector<int64_t>& labels,
 // GatherRows, every rank holds the one-process gradient of the global loss.
 void AllReduceGradients(const std::vector<Variable>& parameters, Communicator* comm);
 
+// Replaces each of `buffers` by its mean over ranks (one flat all-reduce,
+// summed in rank order, then divided by size()): batch norm's running
+// statistics, which each rank updates from its own share of the batch, are
+// then the same on every rank after every step (so evaluation, checkpoints
+// and resumption see one model), the running mean being that of the
+// ranks' batch means. REQUIRES: every rank passes buffers of the same
+// sizes in the same order.
+void AverageBuffers(const std::vector<Tensor*>& buffers, Communicator* comm);
+
 }  // namespace siamese
 
 #endif  // SIAMESE_FRAMEWORK_DISTRIBUTED_GATHER_H_

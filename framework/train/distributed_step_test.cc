@@ -30,10 +30,13 @@ constexpr int kSteps = 6;
 struct Trace {
   std::vector<float> losses;
   std::vector<float> parameters;  // all of them, flattened, after the last step
+  std::vector<float> buffers;     // the encoder's (batch norm's statistics)
 };
 
-Trace TrainSteps(const std::string& dir, Communicator* comm) {
-  auto file = ExperimentFile::Parse("tiny.pbtxt", testing_train::TinyExperiment(dir, "dist"));
+Trace TrainSteps(const std::string& dir, Communicator* comm,
+                 const std::vector<std::string>& overrides = {}) {
+  auto file = ExperimentFile::Parse("tiny.pbtxt", testing_train::TinyExperiment(dir, "dist"),
+                                    overrides);
   EXPECT_TRUE(file.ok()) << file.status();
   auto c = AssembleTraining(**file);
   EXPECT_TRUE(c.ok()) << c.status();
@@ -49,6 +52,10 @@ Trace TrainSteps(const std::string& dir, Communicator* comm) {
   for (const auto& [name, v] : (*c)->optimizer->parameters()) {
     const std::vector<float> p = v.value().ToPlain().ToVector();
     t.parameters.insert(t.parameters.end(), p.begin(), p.end());
+  }
+  for (const auto& [name, b] : (*c)->model.encoder->NamedBuffers()) {
+    const std::vector<float> v = b->ToPlain().ToVector();
+    t.buffers.insert(t.buffers.end(), v.begin(), v.end());
   }
   return t;
 }
@@ -86,6 +93,37 @@ TEST(DistributedStepTest, RanksAgreeAndFollowOneProcess) {
     worst_text << worst;
     RecordProperty("largest_parameter_difference_" + std::to_string(n), worst_text.str());
   }
+}
+
+// Batch norm normalizes each rank's share with its own batch statistics
+// (as DistributedDataParallel without SyncBatchNorm), but its running
+// statistics are averaged over ranks after every step: every rank holds the
+// same buffers, so evaluation, checkpoints and resumption see one model.
+TEST(DistributedStepTest, BatchNormRunningStatisticsAreTheSameOnEveryRank) {
+  const std::string dir = ::testing::TempDir() + "/bn";
+  ASSERT_EQ(system(("mkdir -p " + dir).c_str()), 0);
+  ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/train", 40, 1).ok());
+  ASSERT_TRUE(testing_train::WriteSyntheticIdx(dir + "/test", 20, 2).ok());
+  const std::vector<std::string> bn = {"encoder { [siamese.cnn] { batch_norm: true } }"};
+  std::vector<Trace> ranks(2);
+  RunOnInProcessRanks(2, [&](Communicator& comm) {
+    ranks[comm.rank()] = TrainSteps(dir, &comm, bn);
+  });
+  ASSERT_FALSE(ranks[0].buffers.empty());
+  EXPECT_EQ(ranks[1].buffers, ranks[0].buffers);
+  EXPECT_EQ(ranks[1].parameters, ranks[0].parameters);
+  // They moved from their initial values (1 for variances, 0 for means).
+  SetNumThreads(1);
+  auto file = ExperimentFile::Parse("tiny.pbtxt", testing_train::TinyExperiment(dir, "dist"), bn);
+  ASSERT_TRUE(file.ok()) << file.status();
+  auto fresh = AssembleTraining(**file);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  std::vector<float> initial;
+  for (const auto& [name, b] : (*fresh)->model.encoder->NamedBuffers()) {
+    const std::vector<float> v = b->ToPlain().ToVector();
+    initial.insert(initial.end(), v.begin(), v.end());
+  }
+  EXPECT_NE(ranks[0].buffers, initial);
 }
 
 // Evaluation over ranks: each rank embeds whole blocks of the split, the

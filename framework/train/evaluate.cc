@@ -106,7 +106,8 @@ Tensor EmbedSplit(Encoder* encoder, const Split& split, const Normalization& nor
   std::vector<int64_t> counts(ranks);
   for (int r = 0; r < ranks; ++r) counts[r] = (first_row(r + 1) - first_row(r)) * d;
   Tensor out = Tensor::Empty({n, d});
-  comm->AllGather(mine.defined() ? mine.data() : out.data(), counts, out.data());
+  float nothing = 0;  // a rank without rows sends 0 floats, never from `out`
+  comm->AllGather(mine.defined() ? mine.data() : &nothing, counts, out.data());
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "framework/core/registry.h"
 #include "framework/core/gray_image_input_reader.h"
@@ -31,6 +32,21 @@ absl::StatusOr<std::vector<std::string>> FilesBelow(const std::string& folder) {
   std::sort(files.begin(), files.end());
   if (files.empty()) return absl::InvalidArgumentError(absl::StrCat(folder, ": no files"));
   return files;
+}
+
+// The class id of `label` among `classes`: the same string, or the same
+// number (UCR files write class 1 as "1" or "1.0000000e+00"); -1 if none.
+int64_t ClassOf(const std::string& label, const std::vector<std::string>& classes) {
+  if (label.empty()) return -1;
+  const auto exact = std::find(classes.begin(), classes.end(), label);
+  if (exact != classes.end()) return exact - classes.begin();
+  double x = 0;
+  if (!absl::SimpleAtod(label, &x)) return -1;
+  for (size_t c = 0; c < classes.size(); ++c) {
+    double y = 0;
+    if (absl::SimpleAtod(classes[c], &y) && x == y) return static_cast<int64_t>(c);
+  }
+  return -1;
 }
 
 }  // namespace
@@ -90,8 +106,7 @@ absl::StatusOr<NewInputs> ReadNewInputs(const TrainedModel& model, const InputRe
     std::memcpy(out.examples.data() + i * per_example, all[i].values.data(),
                 per_example * sizeof(float));
     out.names.push_back(all[i].name);
-    const auto c = std::find(classes.begin(), classes.end(), all[i].label);
-    out.labels.push_back(all[i].label.empty() || c == classes.end() ? -1 : c - classes.begin());
+    out.labels.push_back(ClassOf(all[i].label, classes));
   }
   return out;
 }

@@ -4,6 +4,7 @@
 // that example's embedding.
 #include "framework/train/new_inputs.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -257,6 +258,15 @@ TEST(NewInputsTest, SeriesAreResampledAndNormalizedAsTheDatasetDoes) {
   auto v = VerifyPair(model.get(), absl::StrJoin(values, ","), "test:1");
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_NEAR(v->distance, 0.0f, 1e-5);
+  // Labels match by number, as the dataset matches them (the UCR archive
+  // writes class 2 as 2.0000000e+00).
+  ASSERT_TRUE(WriteFileAtomically(dir + "/float_labels.txt", "2.0000000e+00,3,2,1\n7,1,2,3\n").ok());
+  auto labeled = ReadNewInputs(*model, **reader, {dir + "/float_labels.txt"});
+  ASSERT_TRUE(labeled.ok()) << labeled.status();
+  const auto& classes = model->class_names();
+  const int64_t two = std::find(classes.begin(), classes.end(), "2") - classes.begin();
+  EXPECT_EQ(labeled->labels, (std::vector<int64_t>{two, -1}));
+
   auto bad = VerifyPair(model.get(), "1.5,x,2", "test:0");
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("\"x\" is not a finite number"));
 }

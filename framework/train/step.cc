@@ -129,6 +129,14 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
     AllReduceGradients(parameters, comm);
   }
   c->optimizer->Step();
+  if (distributed) {
+    // Batch norm's running statistics saw only this rank's rows.
+    std::vector<Tensor*> buffers;
+    for (Module* m : {static_cast<Module*>(model.encoder.get()), static_cast<Module*>(model.loss.get())}) {
+      for (const auto& [name, b] : m->NamedBuffers()) buffers.push_back(b);
+    }
+    AverageBuffers(buffers, comm);
+  }
   // A finite loss can still take the weights to inf or NaN (a learning rate
   // far too large): stop before any checkpoint could hold them.
   for (const auto& [name, v] : c->optimizer->parameters()) {

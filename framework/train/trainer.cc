@@ -343,6 +343,14 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
   std::optional<TimedCommunicator> timed;
   if (ranks > 1) c.communicator = &timed.emplace(options.communicator);
   const bool writer = ranks == 1 || options.communicator->rank() == 0;
+  for (const Batch& b : c.first_epoch_batches) {
+    if (ranks > 1 && static_cast<int64_t>(b.indices.size()) < ranks) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.path(), ": training.batch_size: a batch of ", b.indices.size(),
+          " examples cannot be shared out over ", ranks,
+          " ranks (every rank embeds at least one); use fewer ranks or larger batches"));
+    }
+  }
   const bool verbose = options.verbose && writer;
 
   auto folder = writer ? RunFolder::Create(cfg.output_dir(), cfg.name())
@@ -358,7 +366,10 @@ absl::StatusOr<TrainResult> Train(const ExperimentFile& file, const TrainOptions
     }
     if (ranks > 1) {
       std::string message = first_step.ok() ? "o" : "f";
-      if (first_step.ok() && *first_step > 0) message += restored.SerializeAsString();
+      // Whatever Resume restored (a checkpoint always holds its experiment).
+      if (first_step.ok() && !restored.experiment().empty()) {
+        message += restored.SerializeAsString();
+      }
       BroadcastBytes(*c.communicator, &message, 0);
     }
   } else if (folder.ok()) {

@@ -57,6 +57,13 @@ class InputResolver {
       if (!parsed.ok()) return parsed.status();
       in = std::move(*parsed);
     }
+    int64_t per_example = 1;
+    for (int64_t d : model_->example_shape()) per_example *= d;
+    if (static_cast<int64_t>(in.values.size()) != per_example) {
+      return absl::InternalError(absl::StrCat(in.name, ": the reader made ", in.values.size(),
+                                              " values for an example of ",
+                                              ShapeToString(model_->example_shape())));
+    }
     Tensor example = Tensor::FromVector(model_->example_shape(), in.values);
     return VerifyInput{in.name, example, std::nullopt};
   }

@@ -25,7 +25,7 @@ class ImageFolderInputReader : public InputReader {
                                                  const Shape& shape) const override {
     if (shape.size() != 3 || (shape[0] != 1 && shape[0] != 3) || shape[1] != shape[2]) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "image_folder: the model's examples are ", ShapeToString(shape),
+          path, ": image_folder: the model's examples are ", ShapeToString(shape),
           ", not square images [1 or 3, size, size]"));
     }
     const int channels = static_cast<int>(shape[0]), size = static_cast<int>(shape[1]);

@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -13,8 +14,12 @@ namespace {
 
 class TextInputReader : public InputReader {
  public:
-  TextInputReader(std::string dataset, int64_t max_length, std::unique_ptr<Tokenizer> tokenizer)
-      : dataset_(std::move(dataset)), max_length_(max_length), tokenizer_(std::move(tokenizer)) {}
+  TextInputReader(std::string dataset, int64_t max_length, std::unique_ptr<Tokenizer> tokenizer,
+                  bool strip_whitespace)
+      : dataset_(std::move(dataset)),
+        max_length_(max_length),
+        tokenizer_(std::move(tokenizer)),
+        strip_whitespace_(strip_whitespace) {}
 
   std::string Describe() const override {
     return "sentences: a text file with one per line, or a sentence on the command line";
@@ -22,7 +27,9 @@ class TextInputReader : public InputReader {
 
   absl::StatusOr<std::vector<NewInput>> ReadFile(const std::string& path,
                                                  const Shape& example_shape) const override {
-    if (absl::Status s = CheckShape(example_shape); !s.ok()) return s;
+    if (absl::Status s = CheckShape(example_shape); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
+    }
     absl::StatusOr<std::string> text = siamese::ReadFile(path);
     if (!text.ok()) return text.status();
     std::vector<NewInput> inputs;
@@ -30,6 +37,7 @@ class TextInputReader : public InputReader {
     for (absl::string_view line : absl::StrSplit(*text, '\n')) {
       ++line_number;
       absl::ConsumeSuffix(&line, "\r");
+      if (strip_whitespace_) line = absl::StripAsciiWhitespace(line);
       if (line.empty()) continue;
       inputs.push_back(Encode(line, absl::StrCat(path, ":", line_number)));
     }
@@ -42,8 +50,9 @@ class TextInputReader : public InputReader {
   absl::StatusOr<NewInput> ParseText(const std::string& text,
                                      const Shape& example_shape) const override {
     if (absl::Status s = CheckShape(example_shape); !s.ok()) return s;
-    if (text.empty()) return absl::InvalidArgumentError("an empty sentence");
-    return Encode(text, absl::StrCat("\"", text, "\""));
+    const absl::string_view sentence = strip_whitespace_ ? absl::StripAsciiWhitespace(text) : text;
+    if (sentence.empty()) return absl::InvalidArgumentError("an empty sentence");
+    return Encode(sentence, absl::StrCat("\"", text, "\""));
   }
 
  private:
@@ -65,13 +74,15 @@ class TextInputReader : public InputReader {
   std::string dataset_;
   int64_t max_length_;
   std::unique_ptr<Tokenizer> tokenizer_;
+  bool strip_whitespace_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<InputReader>> MakeTextInputReader(const std::string& dataset,
                                                                  const TokenizerSpec& spec,
-                                                                 const std::string& state) {
+                                                                 const std::string& state,
+                                                                 bool strip_whitespace) {
   if (absl::Status s = ValidateTokenizerSpec(spec); !s.ok()) return s;
   if (state.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -83,7 +94,7 @@ absl::StatusOr<std::unique_ptr<InputReader>> MakeTextInputReader(const std::stri
       TokenizerFromState(dataset, spec, sections->at("tokenizer"));
   if (!tokenizer.ok()) return tokenizer.status();
   return std::unique_ptr<InputReader>(
-      new TextInputReader(dataset, spec.max_length, std::move(*tokenizer)));
+      new TextInputReader(dataset, spec.max_length, std::move(*tokenizer), strip_whitespace));
 }
 
 }  // namespace siamese

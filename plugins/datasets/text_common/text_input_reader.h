@@ -16,11 +16,14 @@ namespace siamese {
 
 // The reader of dataset `dataset` (its name, which tags its state) with
 // the tokenizer of `state` (the "tokenizer" section PackState wrote).
+// strip_whitespace: strip each sentence's surrounding ASCII whitespace
+// first, for datasets that strip their own texts so (wordnet_glosses).
 // Errors: InvalidArgument "<dataset>: dataset_state: ..." for an empty or
 // damaged state, or one without a tokenizer of spec.kind.
 absl::StatusOr<std::unique_ptr<InputReader>> MakeTextInputReader(const std::string& dataset,
                                                                  const TokenizerSpec& spec,
-                                                                 const std::string& state);
+                                                                 const std::string& state,
+                                                                 bool strip_whitespace = false);
 
 }  // namespace siamese
 

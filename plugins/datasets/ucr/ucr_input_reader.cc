@@ -28,7 +28,9 @@ class UcrInputReader : public InputReader {
 
   absl::StatusOr<std::vector<NewInput>> ReadFile(const std::string& path,
                                                  const Shape& example_shape) const override {
-    if (absl::Status s = CheckShape(example_shape); !s.ok()) return s;
+    if (absl::Status s = CheckShape(example_shape); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
+    }
     absl::StatusOr<std::vector<UcrSeries>> series = ReadUcrFile(path);
     if (!series.ok()) return series.status();
     std::vector<NewInput> inputs;
@@ -47,13 +49,13 @@ class UcrInputReader : public InputReader {
     if (absl::Status s = CheckShape(example_shape); !s.ok()) return s;
     std::vector<float> values;
     for (absl::string_view word : absl::StrSplit(text, absl::ByAnyChar(", \t"), absl::SkipEmpty())) {
-      float v = 0;
-      if (!absl::SimpleAtof(word, &v) || !std::isfinite(v)) {
+      double v = 0;  // as ParseUcr: a double, then rounded to float once
+      if (!absl::SimpleAtod(word, &v) || !std::isfinite(static_cast<float>(v))) {
         return absl::InvalidArgumentError(absl::StrCat(
             "\"", text, "\": \"", word, "\" is not a finite number (a series is written as "
             "comma-separated values)"));
       }
-      values.push_back(v);
+      values.push_back(static_cast<float>(v));
     }
     if (values.size() < 2) {
       return absl::InvalidArgumentError(

@@ -164,7 +164,9 @@ SIAMESE_REGISTER_PLUGIN(Dataset, "wordnet_glosses", siamese::wordnet_glosses, Wo
 SIAMESE_REGISTER_PLUGIN(InputReader, "wordnet_glosses", siamese::wordnet_glosses, WordnetGlossesParams,
                         "new glosses or sentences (a text file, one per line; or one on the command line)",
                         [](const WordnetGlossesParams& p, const PluginContext& c) {
-                          return MakeTextInputReader(kName, TokenizerSpecOf(p), c.dataset_state);
+                          // Glosses are stripped of surrounding whitespace.
+                          return MakeTextInputReader(kName, TokenizerSpecOf(p), c.dataset_state,
+                                                     /*strip_whitespace=*/true);
                         });
 
 }  // namespace
