@@ -9,6 +9,7 @@
 #include "absl/types/span.h"
 #include "framework/base/check.h"
 #include "framework/io/atomic_file.h"
+#include "framework/io/tensor_archive.h"
 
 namespace siamese {
 namespace {
@@ -18,7 +19,6 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicSize = 6;
-constexpr int64_t kMaxElements = int64_t{1} << 40;
 
 // Python's repr of a tuple of ints: "()", "(3,)", "(3, 4)".
 std::string ShapeRepr(const std::vector<int64_t>& shape) {
@@ -26,19 +26,10 @@ std::string ShapeRepr(const std::vector<int64_t>& shape) {
   return absl::StrCat("(", absl::StrJoin(shape, ", "), ")");
 }
 
-// Number of elements, or -1 for a negative dimension or overflow.
-int64_t NumElements(const std::vector<int64_t>& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0 || (d > 0 && n > kMaxElements / d)) return -1;
-    n *= d;
-  }
-  return n;
-}
 
 absl::Status WriteArray(const std::string& path, absl::string_view descr, const void* data,
                         size_t element_size, const std::vector<int64_t>& shape) {
-  const int64_t n = NumElements(shape);
+  const int64_t n = FileShapeElements(shape);
   if (n < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": cannot write .npy of shape ", ShapeRepr(shape),
@@ -139,7 +130,7 @@ class HeaderParser {
       int64_t value = 0;
       while (pos_ < text_.size() && std::isdigit(text_[pos_])) {
         value = value * 10 + (text_[pos_++] - '0');
-        if (value > kMaxElements) return false;
+        if (value > kMaxFileElements) return false;
       }
       if (text_.substr(pos_, 1) == "L") ++pos_;  // Python 2 long.
       out->push_back(value);
@@ -230,7 +221,7 @@ absl::StatusOr<NpyArray<T>> ParseArray(absl::string_view bytes, const std::strin
                      ": .npy array is in Fortran order: expected C order "
                      "(save np.ascontiguousarray(x))"));
   }
-  const int64_t n = NumElements(array.shape);
+  const int64_t n = FileShapeElements(array.shape);
   if (n < 0) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": .npy shape ", ShapeRepr(array.shape),
                                                    " has more than 2^40 elements"));

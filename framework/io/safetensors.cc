@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
 #include "framework/io/atomic_file.h"
+#include "framework/io/tensor_archive.h"
 #include "nlohmann/json.hpp"
 
 namespace siamese {
@@ -23,7 +24,6 @@ constexpr size_t kLengthBytes = 8;
 // The reference implementation refuses larger headers; so do we, before
 // allocating for one.
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
-constexpr int64_t kMaxElements = int64_t{1} << 40;
 
 // Bytes per element of a safetensors dtype; 0 for an unknown one.
 size_t DtypeSize(const std::string& dtype) {
@@ -89,15 +89,6 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
   return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
 
-// Number of elements, or -1 for a negative dimension or more than 2^40.
-int64_t NumElements(const std::vector<int64_t>& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0 || (d > 0 && n > kMaxElements / d)) return -1;
-    n *= d;
-  }
-  return n;
-}
 
 // One tensor's header entry, validated against the header alone.
 struct Entry {
@@ -127,8 +118,9 @@ absl::StatusOr<Entry> ParseEntry(const std::string& path, const std::string& nam
     if (!d.is_number_unsigned()) {
       return bad(absl::StrCat("\"shape\" ", shape->dump(), " must hold non-negative integers"));
     }
+    const uint64_t dim = d.get<uint64_t>();
     e.tensor.shape.push_back(static_cast<int64_t>(
-        d.get<uint64_t>() > uint64_t{kMaxElements} ? kMaxElements + 1 : d.get<uint64_t>()));
+        dim > uint64_t{kMaxFileElements} ? kMaxFileElements + 1 : dim));
   }
   auto offsets = v.find("data_offsets");
   if (offsets == v.end() || !offsets->is_array() || offsets->size() != 2 ||
@@ -161,7 +153,7 @@ absl::Status WriteSafetensors(const std::string& path, const TensorArchive& arch
     };
     if (t.name.empty() || t.name == kMetadataKey) return bad("reserved or empty name");
     if (!seen.insert(t.name).second) return bad("duplicate name");
-    const int64_t n = NumElements(t.shape);
+    const int64_t n = FileShapeElements(t.shape);
     if (n < 0) return bad(absl::StrCat("bad shape ", ShapeString(t.shape)));
     if (static_cast<size_t>(n) != t.data.size()) {
       return bad(absl::StrCat("shape ", ShapeString(t.shape), " holds ", n, " values, data has ",
@@ -274,7 +266,7 @@ absl::StatusOr<TensorArchive> ParseSafetensors(absl::string_view bytes, const st
           previous.empty() ? std::string("the header") : absl::StrCat("tensor \"", previous, "\""),
           " from file byte ", data_start + expected));
     }
-    const int64_t n = NumElements(t.shape);
+    const int64_t n = FileShapeElements(t.shape);
     const size_t element = DtypeSize(t.dtype);
     if (n < 0 || e.end - e.begin != static_cast<uint64_t>(n) * element) {
       return absl::DataLossError(absl::StrCat(

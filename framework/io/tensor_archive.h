@@ -29,6 +29,22 @@ struct ArchiveTensor {
   }
 };
 
+// The most elements an array read from a file may claim (2^40): a small
+// file's header can claim a huge shape, refused before anything is
+// allocated.
+constexpr int64_t kMaxFileElements = int64_t{1} << 40;
+
+// The number of elements of a shape read from a file (.npy, safetensors),
+// or -1 for a negative dimension or more than kMaxFileElements.
+inline int64_t FileShapeElements(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && n > kMaxFileElements / d)) return -1;
+    n *= d;
+  }
+  return n;
+}
+
 struct TensorArchive {
   std::vector<ArchiveTensor> tensors;  // in file order
   // Free-form string pairs (safetensors' "__metadata__"; .npz has none).

@@ -116,6 +116,27 @@ absl::StatusOr<EmbeddingExport> ExportEmbeddings(TrainedModel* model, const std:
   return result;
 }
 
+Tensor EmbedExamples(TrainedModel* model, const Tensor& examples, int64_t block_rows) {
+  const int64_t n = examples.dim(0);
+  const int64_t block = std::max<int64_t>(block_rows, 1);
+  const int64_t per_example = examples.numel() / n;
+  const Tensor raw = examples.ToPlain();
+  Tensor out;
+  FrozenWeightsScope frozen;
+  for (int64_t first = 0; first < n; first += block) {
+    const int64_t rows = std::min(block, n - first);
+    Shape shape = raw.shape();
+    shape[0] = rows;
+    Tensor batch = Tensor::Empty(shape);
+    std::memcpy(batch.data(), raw.data() + first * per_example,
+                rows * per_example * sizeof(float));
+    const Tensor e = model->Embed(batch).ToPlain();
+    if (!out.defined()) out = Tensor::Empty({n, e.dim(1)});
+    std::memcpy(out.data() + first * e.dim(1), e.data(), e.numel() * sizeof(float));
+  }
+  return out;
+}
+
 absl::StatusOr<EmbeddingExport> ExportNewInputs(TrainedModel* model,
                                                 const std::vector<std::string>& paths,
                                                 const std::string& output_dir,
@@ -124,26 +145,11 @@ absl::StatusOr<EmbeddingExport> ExportNewInputs(TrainedModel* model,
   if (!reader.ok()) return reader.status();
   auto inputs = ReadNewInputs(*model, **reader, paths);
   if (!inputs.ok()) return inputs.status();
-  const int64_t n = inputs->examples.dim(0);
-  const int64_t block = std::max<int64_t>(block_rows, 1);
   EmbeddingExport result;
   result.split = "new";
-  result.num_examples = n;
+  result.num_examples = inputs->examples.dim(0);
   result.output_dir = output_dir;
-  Tensor embeddings;
-  FrozenWeightsScope frozen;
-  const int64_t per_example = inputs->examples.numel() / n;
-  for (int64_t first = 0; first < n; first += block) {
-    const int64_t rows = std::min(block, n - first);
-    Shape shape = inputs->examples.shape();
-    shape[0] = rows;
-    Tensor batch = Tensor::Empty(shape);
-    std::memcpy(batch.data(), inputs->examples.data() + first * per_example,
-                rows * per_example * sizeof(float));
-    Tensor e = model->Embed(batch).ToPlain();
-    if (!embeddings.defined()) embeddings = Tensor::Empty({n, e.dim(1)});
-    std::memcpy(embeddings.data() + first * e.dim(1), e.data(), e.numel() * sizeof(float));
-  }
+  const Tensor embeddings = EmbedExamples(model, inputs->examples, block_rows);
   result.dim = embeddings.dim(1);
   if (absl::Status w = WriteEmbeddingFiles(output_dir, embeddings, inputs->labels,
                                            model->class_names(), &inputs->names);

@@ -62,6 +62,12 @@ absl::StatusOr<EmbeddingExport> ExportEmbeddings(TrainedModel* model, const std:
                                                  const std::string& output_dir,
                                                  int64_t block_rows = 256);
 
+// Embeddings [N, D] of `examples` [N, example shape...] holding raw values
+// (TrainedModel::Embed applies the stored normalization), in blocks of
+// `block_rows` examples, each weight reordered once for all blocks.
+// REQUIRES: N >= 1.
+Tensor EmbedExamples(TrainedModel* model, const Tensor& examples, int64_t block_rows);
+
 // New inputs instead of a split (new_inputs.h: files and folders read by
 // the model's dataset's reader, without the dataset's own files), embedded
 // in blocks of `block_rows`, into the same files; `split` of the result is

@@ -69,8 +69,7 @@ absl::StatusOr<std::unique_ptr<InputReader>> ModelInputReader(const TrainedModel
 absl::StatusOr<NewInputs> ReadNewInputs(const TrainedModel& model, const InputReader& reader,
                                         const std::vector<std::string>& paths) {
   const Shape shape = model.example_shape();
-  int64_t per_example = 1;
-  for (int64_t d : shape) per_example *= d;
+  const int64_t per_example = NumElements(shape);
   std::vector<NewInput> all;
   for (const std::string& path : paths) {
     std::error_code ec;

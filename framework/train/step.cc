@@ -132,9 +132,8 @@ absl::StatusOr<StepResult> TrainingStep(Components* c, const Batch& batch, int64
   if (distributed) {
     // Batch norm's running statistics saw only this rank's rows.
     std::vector<Tensor*> buffers;
-    for (Module* m : {static_cast<Module*>(model.encoder.get()), static_cast<Module*>(model.loss.get())}) {
-      for (const auto& [name, b] : m->NamedBuffers()) buffers.push_back(b);
-    }
+    for (const auto& [name, b] : model.encoder->NamedBuffers()) buffers.push_back(b);
+    for (const auto& [name, b] : model.loss->NamedBuffers()) buffers.push_back(b);
     AverageBuffers(buffers, comm);
   }
   // A finite loss can still take the weights to inf or NaN (a learning rate

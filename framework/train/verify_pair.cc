@@ -57,9 +57,7 @@ class InputResolver {
       if (!parsed.ok()) return parsed.status();
       in = std::move(*parsed);
     }
-    int64_t per_example = 1;
-    for (int64_t d : model_->example_shape()) per_example *= d;
-    if (static_cast<int64_t>(in.values.size()) != per_example) {
+    if (static_cast<int64_t>(in.values.size()) != NumElements(model_->example_shape())) {
       return absl::InternalError(absl::StrCat(in.name, ": the reader made ", in.values.size(),
                                               " values for an example of ",
                                               ShapeToString(model_->example_shape())));
@@ -130,25 +128,15 @@ absl::StatusOr<std::vector<VerifyInput>> ResolveInputs(TrainedModel* model,
 
 Tensor EmbedInputs(TrainedModel* model, const std::vector<VerifyInput>& inputs,
                    int64_t block_rows) {
-  const int64_t n = static_cast<int64_t>(inputs.size());
-  const int64_t dim = model->embedding_dim();
-  const Shape example_shape = model->example_shape();
-  const int64_t per = NumElements(example_shape);
-  Tensor out = Tensor::Empty({n, dim});
-  block_rows = std::max<int64_t>(block_rows, 1);
-  for (int64_t first = 0; first < n; first += block_rows) {
-    const int64_t rows = std::min(block_rows, n - first);
-    Shape shape = example_shape;
-    shape.insert(shape.begin(), rows);
-    Tensor batch = Tensor::Empty(shape);
-    for (int64_t i = 0; i < rows; ++i) {
-      std::memcpy(batch.data() + i * per, inputs[first + i].example.ToPlain().data(),
-                  per * sizeof(float));
-    }
-    Tensor e = model->Embed(batch).ToPlain();
-    std::memcpy(out.data() + first * dim, e.data(), rows * dim * sizeof(float));
+  Shape shape = model->example_shape();
+  const int64_t per = NumElements(shape);
+  shape.insert(shape.begin(), static_cast<int64_t>(inputs.size()));
+  Tensor examples = Tensor::Empty(shape);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::memcpy(examples.data() + i * per, inputs[i].example.ToPlain().data(),
+                per * sizeof(float));
   }
-  return out;
+  return EmbedExamples(model, examples, block_rows);
 }
 
 absl::StatusOr<VerifyResult> VerifyPair(TrainedModel* model, const std::string& a,
